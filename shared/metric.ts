@@ -1,0 +1,124 @@
+/**
+ * The metric model both programs speak, and its one validation.
+ *
+ * @example
+ * ```ts
+ * const result = validateBatch(JSON.parse(body));
+ * if (!result.ok) return c.json({ error: result.error }, 400);
+ * ```
+ */
+import { isMetricName, LIMITS, type MetricName } from "./metric_names.ts";
+
+/** One sample of one series. `time` is an ISO 8601 instant. */
+export interface Metric {
+  time: string;
+  host: string;
+  name: MetricName;
+  value: number;
+  labels: Record<string, string>;
+}
+
+/** What an agent sends in one request. `id` makes ingest idempotent: a retried batch is stored once. */
+export interface MetricBatch {
+  id: string;
+  host: string;
+  metrics: Metric[];
+}
+
+/** The result of validation: the typed batch, or one message naming what is wrong and where. */
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Checks a host name: a non-empty string of at most 255 characters without control characters. */
+export function validateHost(host: unknown): string | null {
+  if (typeof host !== "string" || host.length === 0) return "host must be a non-empty string";
+  if (host.length > LIMITS.hostMaxLength) {
+    return `host is longer than ${LIMITS.hostMaxLength} characters`;
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(host)) return "host contains control characters";
+  return null;
+}
+
+/** Checks a label set; returns a reason or null. */
+export function validateLabels(labels: unknown): string | null {
+  if (!isPlainObject(labels)) return "labels must be an object of strings";
+  const entries = Object.entries(labels);
+  if (entries.length > LIMITS.labelsMax) return `more than ${LIMITS.labelsMax} labels`;
+  for (const [k, v] of entries) {
+    if (k.length === 0) return "label key is empty";
+    if (k.length > LIMITS.labelKeyMaxLength) {
+      return `label key is longer than ${LIMITS.labelKeyMaxLength} characters`;
+    }
+    if (typeof v !== "string") return `label "${k}" must be a string`;
+    if (v.length > LIMITS.labelValueMaxLength) {
+      return `label "${k}" is longer than ${LIMITS.labelValueMaxLength} characters`;
+    }
+  }
+  return null;
+}
+
+/** Parses an ISO 8601 instant strictly; returns epoch milliseconds or null. */
+export function parseInstant(time: unknown): number | null {
+  if (typeof time !== "string") return null;
+  // Require a full date-time with an offset so "2024" or "tomorrow" never pass.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(time)) {
+    return null;
+  }
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+function validateMetric(m: unknown, batchHost: string): string | null {
+  if (!isPlainObject(m)) return "must be an object";
+  const hostError = validateHost(m.host);
+  if (hostError) return hostError;
+  if (m.host !== batchHost) return `host "${m.host}" differs from the batch host "${batchHost}"`;
+  if (!isMetricName(m.name)) return `name ${JSON.stringify(m.name)} is not an allowed metric name`;
+  if (parseInstant(m.time) === null) return "time must be an ISO 8601 instant with an offset";
+  if (typeof m.value !== "number" || !Number.isFinite(m.value)) {
+    return "value must be a finite number";
+  }
+  const labels = m.labels === undefined ? {} : m.labels;
+  return validateLabels(labels);
+}
+
+/** Validates an untrusted value as a MetricBatch; every failure names the metric index and the reason. */
+export function validateBatch(input: unknown): Validation<MetricBatch> {
+  if (!isPlainObject(input)) return { ok: false, error: "batch must be a JSON object" };
+  const { id, host, metrics } = input;
+  if (typeof id !== "string" || id.length === 0 || id.length > LIMITS.batchIdMaxLength) {
+    return {
+      ok: false,
+      error: `id must be a non-empty string of at most ${LIMITS.batchIdMaxLength} characters`,
+    };
+  }
+  if (!BATCH_ID_PATTERN.test(id)) {
+    return { ok: false, error: "id may contain only letters, digits, '.', '_', ':' and '-'" };
+  }
+  const hostError = validateHost(host);
+  if (hostError) return { ok: false, error: hostError };
+  if (!Array.isArray(metrics)) return { ok: false, error: "metrics must be an array" };
+  if (metrics.length > LIMITS.batchMaxMetrics) {
+    return { ok: false, error: `more than ${LIMITS.batchMaxMetrics} metrics in one batch` };
+  }
+  const out: Metric[] = new Array(metrics.length);
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i];
+    const reason = validateMetric(m, host as string);
+    if (reason) return { ok: false, error: `metrics[${i}]: ${reason}` };
+    out[i] = {
+      time: m.time,
+      host: m.host,
+      name: m.name,
+      value: m.value,
+      labels: m.labels ?? {},
+    };
+  }
+  return { ok: true, value: { id, host: host as string, metrics: out } };
+}
