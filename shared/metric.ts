@@ -71,7 +71,14 @@ export function parseInstant(time: unknown): number | null {
     return null;
   }
   const ms = Date.parse(time);
-  return Number.isFinite(ms) ? ms : null;
+  if (!Number.isFinite(ms)) return null;
+  // Date.parse rolls "02-30" over to March; refuse dates that do not exist.
+  const [y, mo, d] = time.slice(0, 10).split("-").map(Number);
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) {
+    return null;
+  }
+  return ms;
 }
 
 function validateMetric(m: unknown, batchHost: string): string | null {
