@@ -1,0 +1,28 @@
+/** The `statfs` the filesystem collector is given: the real one in main.ts, fakes in tests. */
+
+/** The `struct statvfs` fields MiniObserv uses; counts are in units of `frsize` bytes. */
+export interface StatfsResult {
+  frsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+}
+
+/** Asks the kernel for the usage of the file system mounted at `path`; may hang on a dead mount. */
+export type Statfs = (path: string) => Promise<StatfsResult>;
+
+/** Sizes as `df` shows them: used is what is not free; percent over what non-root users can use. */
+export interface FilesystemUsage {
+  totalBytes: number;
+  usedBytes: number;
+  /** null when the file system has no usable space at all (df prints "-"). */
+  usedPct: number | null;
+}
+
+/** Computes `df`'s numbers from a statfs result. */
+export function filesystemUsage(s: StatfsResult): FilesystemUsage {
+  const totalBytes = s.blocks * s.frsize;
+  const usedBytes = (s.blocks - s.bfree) * s.frsize;
+  const usable = usedBytes + s.bavail * s.frsize;
+  return { totalBytes, usedBytes, usedPct: usable > 0 ? usedBytes / usable * 100 : null };
+}

@@ -1,0 +1,163 @@
+/**
+ * agent/main.ts as a real process on this machine: `--once`, configuration errors, and a
+ * normal run against a local server ended by SIGTERM. Expectations follow what this
+ * machine has, so a family the machine has but the output lacks fails the test.
+ */
+import assert from "node:assert/strict";
+import { AGENT_ENV_VARIABLES } from "../../agent/config.ts";
+import { DEFAULT_DISK_DEVICES_EXCLUDE } from "../../agent/collectors/defaults.ts";
+import { DEFAULT_MOUNT_FILTER, selectMounts } from "../../agent/collectors/select_mounts.ts";
+import { parseMountinfo } from "../../agent/proc/parse_mountinfo.ts";
+import { verifyToken } from "../../shared/jwt.ts";
+import { type MetricBatch, validateBatch } from "../../shared/metric.ts";
+import { VERSION } from "../../shared/version.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const SECRET = "test-secret-test-secret-test-secret!";
+
+/** The parent environment without any agent variable, plus `vars`. */
+function agentEnv(vars: Record<string, string>): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of AGENT_ENV_VARIABLES) delete env[name];
+  return { ...env, ...vars };
+}
+
+function agentCommand(args: string[], vars: Record<string, string>, piped = true) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "agent", ...args],
+    cwd: ROOT,
+    env: agentEnv(vars),
+    clearEnv: true,
+    stdin: "null",
+    stdout: piped ? "piped" : "null",
+    stderr: "piped",
+  });
+}
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** Block devices, interfaces, cores and mounts this machine has, read independently of the agent. */
+async function machine() {
+  const stat = await Deno.readTextFile("/proc/stat");
+  const cores = [...stat.matchAll(/^cpu(\d+)\s/gm)].map((m) => m[1]);
+  const net = await Deno.readTextFile("/proc/net/dev");
+  const ifaces = [...net.matchAll(/^\s*([^\s:|]+):/gm)].map((m) => m[1]).filter((i) => i !== "lo");
+  const diskstats = await Deno.readTextFile("/proc/diskstats");
+  const disks = diskstats.trim().split("\n").map((l) => l.trim().split(/\s+/)[2])
+    .filter((d) => !DEFAULT_DISK_DEVICES_EXCLUDE.test(d));
+  const mounts: string[] = [];
+  const selected = selectMounts(
+    parseMountinfo(await Deno.readTextFile("/proc/self/mountinfo")),
+    DEFAULT_MOUNT_FILTER,
+  );
+  for (const m of selected) {
+    const df = await new Deno.Command("df", { args: ["-B1", "-P", m.mountPoint] }).output();
+    const size = Number(text(df.stdout).trim().split("\n")[1]?.split(/\s+/)[1] ?? 0);
+    if (df.success && size > 0) mounts.push(m.mountPoint);
+  }
+  return { cores, ifaces, disks, mounts };
+}
+
+Deno.test("main --once: one valid batch with every metric family this machine has", async () => {
+  const out = await agentCommand(["--once"], { LOG_LEVEL: "warn" }).output();
+  assert.equal(out.code, 0, text(out.stderr));
+  const lines = text(out.stdout).trim().split("\n");
+  assert.equal(lines.length, 1);
+  const result = validateBatch(JSON.parse(lines[0]));
+  assert.ok(result.ok, result.ok ? "" : result.error);
+  const batch = result.value;
+  assert.equal(batch.host, Deno.hostname());
+  const has = (name: string, labels: Record<string, string> = {}) =>
+    batch.metrics.some((m) =>
+      m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v)
+    );
+  const { cores, ifaces, disks, mounts } = await machine();
+
+  assert.ok(has("cpu.usage_pct", { core: "total" }), "cpu total");
+  assert.ok(cores.length > 0);
+  for (const core of cores) assert.ok(has("cpu.usage_pct", { core }), `cpu core ${core}`);
+  for (const name of ["mem.total_bytes", "mem.used_bytes", "mem.used_pct"]) {
+    assert.ok(has(name), name);
+  }
+  for (const name of ["system.load1", "system.load5", "system.load15"]) assert.ok(has(name), name);
+  for (const iface of ifaces) {
+    assert.ok(has("net.bytes_in", { iface }) && has("net.bytes_out", { iface }), `net ${iface}`);
+  }
+  assert.equal(has("net.bytes_in", { iface: "lo" }), false, "lo is excluded by default");
+  for (const device of disks) {
+    assert.ok(
+      has("disk.read_bytes", { device }) && has("disk.write_bytes", { device }),
+      `disk io ${device}`,
+    );
+  }
+  for (const mount of mounts) {
+    for (const name of ["disk.total_bytes", "disk.used_bytes", "disk.used_pct"]) {
+      assert.ok(has(name, { mount }), `${name} ${mount}`);
+    }
+  }
+  const families = new Set(batch.metrics.map((m) => m.name.split(".")[0]));
+  assert.ok(families.has("cpu") && families.has("mem") && families.has("system"));
+});
+
+Deno.test("main: an invalid variable stops the agent at once, naming variable, value and range", async () => {
+  const out = await agentCommand([], {
+    SERVER_URL: "http://127.0.0.1:1",
+    AGENT_TOKEN: SECRET,
+    COLLECT_INTERVAL: "0s",
+  }).output();
+  assert.equal(out.code, 78);
+  const line = JSON.parse(text(out.stderr).trim().split("\n").at(-1)!);
+  assert.equal(line.level, "error");
+  assert.match(line.msg, /COLLECT_INTERVAL="0s" is out of range; allowed 1s to 5m/);
+});
+
+Deno.test("main: SERVER_URL is required outside --once; an unknown argument is refused", async () => {
+  const missing = await agentCommand([], { AGENT_TOKEN: SECRET }).output();
+  assert.equal(missing.code, 78);
+  assert.match(text(missing.stderr), /SERVER_URL is required/);
+  const bad = await agentCommand(["--bogus"], {}).output();
+  assert.equal(bad.code, 64);
+  assert.match(text(bad.stderr), /unknown argument "--bogus"/);
+});
+
+Deno.test("main: runs against a server, authenticates, and exits 0 on SIGTERM", async () => {
+  const batches: MetricBatch[] = [];
+  const auth: string[] = [];
+  const versions: string[] = [];
+  let gotOne!: () => void;
+  const first = new Promise<void>((r) => gotOne = r);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    auth.push(req.headers.get("authorization") ?? "");
+    versions.push(req.headers.get("x-agent-version") ?? "");
+    batches.push(await req.json());
+    gotOne();
+    return new Response(null, { status: 202 });
+  });
+  try {
+    const child = agentCommand([], {
+      SERVER_URL: `http://127.0.0.1:${server.addr.port}`,
+      AGENT_TOKEN: SECRET,
+      AGENT_HOST: "test-host",
+      COLLECT_INTERVAL: "1s",
+      LOG_LEVEL: "info",
+    }, false).spawn();
+    const stderrText = new Response(child.stderr).text();
+    await first; // the first batch needs two ticks: CPU and rates seed on the first
+    child.kill("SIGTERM");
+    const status = await child.status;
+    const stderr = await stderrText;
+    assert.equal(status.code, 0, stderr);
+    const logs = stderr.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(logs.at(-1)?.msg, "agent stopped", stderr);
+    assert.ok(logs.some((l) => l.msg === "stopping; sending what is queued"));
+    const result = validateBatch(batches[0]);
+    assert.ok(result.ok);
+    assert.equal(batches[0].host, "test-host");
+    assert.match(batches[0].id, /^test-host-\d+-\d+$/);
+    const claims = await verifyToken(auth[0].replace(/^Bearer /, ""), SECRET, Date.now);
+    assert.deepEqual([claims.sub, claims.scope], ["test-host", "ingest"]);
+    assert.equal(versions[0], VERSION);
+  } finally {
+    await server.shutdown();
+  }
+});
