@@ -1,0 +1,58 @@
+/**
+ * The HTTP API of the MiniObserv server, built by a factory so tests call `app.request()`
+ * without opening a port and `main.ts` wires the real store, secret, clock and logger.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ store, secret, now: Date.now, log, config, newRequestId: () => crypto.randomUUID() });
+ * Deno.serve({ port: 8080 }, app.fetch);
+ * ```
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./app_env.ts";
+import { type AppDeps, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_READY_TIMEOUT_MS } from "./deps.ts";
+import { notFound, onError } from "./middleware/errors.ts";
+import { requestId } from "./middleware/request_id.ts";
+import { requestTimeout } from "./middleware/timeout.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { hostsRoutes } from "./routes/hosts.ts";
+import { metricsIngestRoutes } from "./routes/metrics_ingest.ts";
+import { metricsQueryRoutes } from "./routes/metrics_query.ts";
+
+export type { AppDeps, HttpConfig } from "./deps.ts";
+
+/** Builds the API: request ids, timeout, JSON errors (404/405/500) and every route group. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { store, secret, now, config } = deps;
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ newRequestId: deps.newRequestId, log: deps.log, now }));
+  app.use(requestTimeout(config.requestTimeoutMs));
+  app.onError(onError());
+  app.notFound(notFound(() => app.routes));
+
+  app.route(
+    "/",
+    healthRoutes({ store, readyTimeoutMs: config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS }),
+  );
+  app.route(
+    "/",
+    metricsIngestRoutes({
+      store,
+      secret,
+      now,
+      retentionMs: config.retentionMs,
+      bodyLimitBytes: config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    }),
+  );
+  app.route("/", metricsQueryRoutes({ store, secret, now, retentionMs: config.retentionMs }));
+  app.route(
+    "/",
+    hostsRoutes({
+      store,
+      secret,
+      now,
+      thresholds: { staleAfterMs: config.hostStaleAfterMs, downAfterMs: config.hostDownAfterMs },
+    }),
+  );
+  return app;
+}
