@@ -12,7 +12,8 @@ const FORBIDDEN: Record<string, string[]> = {
   server: ["agent"],
 };
 
-const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(?\s*["']([^"']+)["']/g;
+const IMPORT_RE =
+  /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(?\s*["']([^"']+)["']/g;
 
 function resolve(from: string, spec: string): string {
   const parts = from.split("/").slice(0, -1);
