@@ -38,7 +38,7 @@ const common = { ...env, AGENT_TOKEN: secret, MINIOBSERV_DATA_DIR: dataDir };
 const server = new Deno.Command(deno, {
   args: ["task", "--quiet", "server"],
   cwd: root,
-  env: { ...common, LISTEN_ADDR: listen, MINIOBSERV_START: "1" },
+  env: { ...common, LISTEN_ADDR: listen },
   stdin: "null",
 }).spawn();
 
@@ -83,7 +83,10 @@ const agent = new Deno.Command(deno, {
 }).spawn();
 
 console.log(
-  `\nMiniObserv is running.\n  Dashboard: ${baseUrl}/\n  API:       ${baseUrl}/api/v1/hosts\n`,
+  `\nMiniObserv is running (server on the embedded database, agent for this host).\n` +
+    `  Dashboard: ${baseUrl}/  (not built yet: the web dashboard is a later issue)\n` +
+    `  API:       ${baseUrl}/api/v1/hosts  (read token: deno task token --scope read)\n` +
+    `  Stop with Ctrl-C.\n`,
 );
 
 let stopping = false;

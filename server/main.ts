@@ -1,0 +1,140 @@
+/**
+ * The server's composition root: the only place that reads the environment, opens the
+ * database and the listening socket, and wires real implementations together.
+ *
+ * Start-up: validate configuration (exit 78 with a message naming the variable), open
+ * PostgreSQL (`DATABASE_URL`) or the embedded PGlite (`MINIOBSERV_DATA_DIR/pglite`), apply
+ * migrations, run partition maintenance (then hourly), listen. SIGTERM/SIGINT: stop
+ * accepting, let requests in flight finish within `SHUTDOWN_TIMEOUT`, close the database.
+ */
+import { ConfigError } from "../shared/config_env.ts";
+import { createLogger, type Logger } from "../shared/log.ts";
+import { VERSION } from "../shared/version.ts";
+import { loadServerConfig, type ServerConfig } from "./config.ts";
+import type { Db } from "./db/db.ts";
+import { loadMigrations, migrate } from "./db/migrate.ts";
+import { openPglite } from "./db/pglite_driver.ts";
+import { openPostgres } from "./db/postgres_driver.ts";
+import { createApp } from "./http/app.ts";
+import { startPeriodic } from "./periodic.ts";
+import { PartitionManager } from "./storage/partitions.ts";
+import { SqlMetricStore } from "./storage/sql_metric_store.ts";
+
+/** Exit status for an invalid configuration (EX_CONFIG). */
+const EXIT_CONFIG = 78;
+/** How often partitions are made ahead and expired ones dropped. */
+const MAINTENANCE_INTERVAL_MS = 3_600_000;
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable)";
+  }
+}
+
+async function openDatabase(config: ServerConfig, log: Logger): Promise<Db> {
+  if (config.databaseUrl) {
+    log.info("database: PostgreSQL", { url: redactUrl(config.databaseUrl) });
+    return await openPostgres(config.databaseUrl, { log: log.child({ component: "db" }) });
+  }
+  const dir = `${config.dataDir.replace(/\/+$/, "")}/pglite`;
+  await Deno.mkdir(dir, { recursive: true });
+  log.info("database: embedded PGlite (set DATABASE_URL to use PostgreSQL)", { dataDir: dir });
+  return await openPglite(dir);
+}
+
+async function main(): Promise<number> {
+  let config: ServerConfig;
+  try {
+    config = loadServerConfig(Deno.env.toObject());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`miniobserv-server: configuration error: ${e.message}`);
+      return EXIT_CONFIG;
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel, (line) => console.error(line), Date.now, {
+    program: "miniobserv-server",
+  });
+  log.info("starting", { version: VERSION });
+
+  const db = await openDatabase(config, log);
+  const migrated = await migrate(db, { migrations: await loadMigrations(), log });
+  log.info("migrations", { applied: migrated.applied, timescale: db.timescale });
+
+  const partitions = new PartitionManager(db, {
+    retentionMs: config.retentionMs,
+    compressAfterMs: config.compressAfterMs,
+    now: Date.now,
+    log: log.child({ component: "partitions" }),
+  });
+  // Maintenance is idempotent and safe to run from every replica at once (CREATE … IF NOT
+  // EXISTS, drops that tolerate a concurrent drop), so no leader lock is needed for it.
+  const maintenance = startPeriodic(
+    "partition maintenance",
+    MAINTENANCE_INTERVAL_MS,
+    async () => {
+      const r = await partitions.maintain();
+      log.info("partition maintenance", { ...r });
+    },
+    log,
+    {
+      setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
+      clearTimeout: (id) => clearTimeout(id),
+    },
+  );
+
+  const store = new SqlMetricStore(db, {
+    retentionMs: config.retentionMs,
+    log: log.child({ component: "store" }),
+    partitions,
+  });
+  const app = createApp({
+    store,
+    secret: config.agentToken,
+    now: Date.now,
+    log: log.child({ component: "http" }),
+    newRequestId: () => crypto.randomUUID(),
+    config: {
+      retentionMs: config.retentionMs,
+      hostStaleAfterMs: config.hostStaleAfterMs,
+      hostDownAfterMs: config.hostDownAfterMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+  });
+
+  const server = Deno.serve({
+    hostname: config.listen.hostname,
+    port: config.listen.port,
+    onListen: ({ hostname, port }) => log.info("listening", { hostname, port }),
+  }, app.fetch);
+
+  const done = Promise.withResolvers<void>();
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info("shutting down", { signal, timeoutMs: config.shutdownTimeoutMs });
+    const timeout = new Promise<"timeout">((r) =>
+      setTimeout(() => r("timeout"), config.shutdownTimeoutMs)
+    );
+    const finished = await Promise.race([server.shutdown().then(() => "done" as const), timeout]);
+    if (finished === "timeout") {
+      log.warn("requests still in flight at the shutdown timeout; closing");
+    }
+    await maintenance.stop();
+    await db.close();
+    log.info("stopped");
+    done.resolve();
+  };
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  await done.promise;
+  return 0;
+}
+
+Deno.exit(await main());

@@ -1,0 +1,71 @@
+/**
+ * The README's first command: `deno task start` runs the server on the embedded database
+ * and an agent for this host, prints the URL, and data reaches the query API within one
+ * collection interval. Ctrl-C (SIGINT) stops everything with exit 0.
+ */
+import assert from "node:assert/strict";
+import { mintToken } from "../../shared/jwt.ts";
+import { eventually } from "./processes.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test({
+  name: "e2e: deno task start prints the URL and the local host's data arrives",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dataDir = await Deno.makeTempDir({ prefix: "miniobserv-start-" });
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "start"],
+      cwd: ROOT,
+      env: {
+        MINIOBSERV_DATA_DIR: dataDir,
+        LISTEN_ADDR: `127.0.0.1:${port}`,
+        AGENT_HOST: "start-test-host",
+        NO_COLOR: "1",
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    let out = "";
+    const reader = (async () => {
+      for await (const c of child.stdout.pipeThrough(new TextDecoderStream())) out += c;
+    })();
+    try {
+      await eventually(
+        "URL printed",
+        60_000,
+        () => Promise.resolve(out.includes(`http://127.0.0.1:${port}/`) ? true : undefined),
+      );
+      const secret = (await Deno.readTextFile(`${dataDir}/agent_token`)).trim();
+      assert.equal((await Deno.stat(`${dataDir}/agent_token`)).mode! & 0o777, 0o600);
+      const token = await mintToken({
+        secret,
+        subject: "t",
+        scope: "read",
+        ttlSeconds: 300,
+        now: Date.now,
+      });
+      // The agent's first tick sends memory, disk and load at once: well within one 10 s interval.
+      const latest = await eventually("memory of this host in latest", 10_000, async () => {
+        const r = await fetch(
+          `http://127.0.0.1:${port}/api/v1/metrics/latest?host=start-test-host`,
+          { headers: { authorization: `Bearer ${token}` } },
+        );
+        const body = await r.json();
+        return body.metrics?.some((m: { name: string }) => m.name === "mem.used_pct")
+          ? body
+          : undefined;
+      });
+      assert.equal(latest.host, "start-test-host");
+    } finally {
+      child.kill("SIGINT");
+      const status = await child.status;
+      await reader;
+      await Deno.remove(dataDir, { recursive: true });
+      assert.equal(status.code, 0, `start exits 0 on Ctrl-C; output:\n${out}`);
+    }
+  },
+});
