@@ -22,7 +22,8 @@ const INSERT_SQL = `INSERT INTO series (host, name, labels)
 
 const SELECT_SQL = `SELECT s.id, k.ord
   FROM unnest($1::text[], $2::text[], $3::text[]::jsonb[], $4::int4[]) AS k(host, name, labels, ord)
-  JOIN series s ON s.host = k.host AND s.name = k.name AND s.labels = k.labels`;
+  JOIN series s ON s.host = k.host AND s.name = k.name
+    AND md5(s.labels::text) = md5(k.labels::text) AND s.labels = k.labels`;
 
 /** Maps series to ids, creating rows for new series. */
 export class SeriesResolver {

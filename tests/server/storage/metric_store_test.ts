@@ -405,3 +405,41 @@ suite("samples left out or sent to the default partition are logged", async (s) 
     ],
   );
 });
+
+suite("the largest label set validation allows is stored and queried", async (s) => {
+  // 16 labels of 128-character keys and values: ~4 KiB of JSON, more than a B-tree
+  // index row may hold, so the series identity must not index the raw labels.
+  // Incompressible text (a fixed pseudo-random sequence) so PostgreSQL cannot shrink it.
+  let seed = 12345;
+  const text = (n: number) =>
+    Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return "abcdefghijklmnopqrstuvwxyz0123456789"[seed % 36];
+    }).join("");
+  const labels = Object.fromEntries(Array.from({ length: 16 }, () => [text(128), text(128)]));
+  const [matchKey, matchValue] = Object.entries(labels)[3];
+  const m = metric("h-big", "disk.used_pct", "2026-03-10T00:00:05Z", 42, labels);
+  assert.deepEqual(await s.store.ingest(batch("h-big", [m]), null, RECEIVED), {
+    ingested: 1,
+    duplicate: false,
+  });
+  // A second batch reuses the same series (no duplicate series row).
+  const m2 = metric("h-big", "disk.used_pct", "2026-03-10T00:00:15Z", 44, labels);
+  await s.store.ingest(batch("h-big", [m2]), null, RECEIVED);
+  const [{ n }] = await s.db.query<{ n: unknown }>(
+    "SELECT count(*) AS n FROM series WHERE host = 'h-big'",
+  );
+  assert.equal(Number(n), 1);
+  const result = await s.store.query({
+    host: "h-big",
+    name: "disk.used_pct",
+    from: DAY_FROM,
+    to: DAY_TO,
+    bucket: "1m",
+    agg: "max",
+    labels: { [matchKey]: matchValue },
+  });
+  assert.equal(result.length, 1);
+  assert.deepEqual(result[0].labels, labels);
+  assert.deepEqual(result[0].points, [{ time: "2026-03-10T00:00:00.000Z", value: 44 }]);
+});
