@@ -12,14 +12,16 @@
 import { ensureSecret } from "./secret_file.ts";
 
 const env = Deno.env.toObject();
-const dataDir = env.MINIOBSERV_DATA_DIR ?? "./data";
+const dataDirSetting = env.MINIOBSERV_DATA_DIR ?? "./data";
 const listen = env.LISTEN_ADDR ?? "127.0.0.1:8080";
 const [listenHost, listenPort] = [
   listen.slice(0, listen.lastIndexOf(":")),
   listen.slice(listen.lastIndexOf(":") + 1),
 ];
 
-await Deno.mkdir(dataDir, { recursive: true });
+await Deno.mkdir(dataDirSetting, { recursive: true });
+// Absolute, so both programs agree whatever their working directory (the agent requires it).
+const dataDir = await Deno.realPath(dataDirSetting);
 let secret = env.AGENT_TOKEN;
 if (!secret) {
   const { secret: s, path, created } = await ensureSecret(`${dataDir}/agent_token`);

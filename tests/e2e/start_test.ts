@@ -9,6 +9,14 @@ import { eventually } from "./processes.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+function relativeTo(from: string, to: string): string {
+  const a = from.replace(/\/+$/, "").split("/");
+  const b = to.split("/");
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/");
+}
+
 Deno.test({
   name: "e2e: deno task start prints the URL and the local host's data arrives",
   sanitizeResources: false,
@@ -20,7 +28,8 @@ Deno.test({
       args: ["task", "--quiet", "start"],
       cwd: ROOT,
       env: {
-        MINIOBSERV_DATA_DIR: dataDir,
+        // Relative, as the default "./data" is: both programs must still find it.
+        MINIOBSERV_DATA_DIR: relativeTo(ROOT, dataDir),
         LISTEN_ADDR: `127.0.0.1:${port}`,
         AGENT_HOST: "start-test-host",
         NO_COLOR: "1",
