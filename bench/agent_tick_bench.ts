@@ -2,44 +2,11 @@
  * One full agent collection tick: every standard collector over the real `/proc`, with the
  * real statfs (libc through FFI), after a warm-up. Target: under 2 ms per tick.
  *
- * Run: `deno task bench` (or `deno bench -A bench/agent_tick_bench.ts`).
+ * Run: `deno task bench` (which also prints the median with bench/tick/median.ts).
  */
-import { createCollectors } from "../agent/collectors/default_collectors.ts";
-import { DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NET_EXCLUDE } from "../agent/collectors/defaults.ts";
-import { CollectorRegistry } from "../agent/collectors/registry.ts";
-import { Counters } from "../agent/counters.ts";
-import { openStatfs } from "../agent/statfs/statfs_ffi.ts";
-import { createLogger } from "../shared/log.ts";
+import { realTickRegistry } from "./tick/real_registry.ts";
 
-const WARM_UP_TICKS = 20;
-
-const logger = createLogger("error", (line) => console.error(line));
-const counters = new Counters();
-const statfs = openStatfs();
-const registry = new CollectorRegistry(
-  createCollectors(
-    {
-      netInclude: [],
-      netExclude: [...DEFAULT_NET_EXCLUDE],
-      diskMountsExclude: DEFAULT_MOUNT_POINTS_EXCLUDE,
-    },
-    {
-      host: "bench",
-      readFile: (path) => Deno.readTextFile(path),
-      now: Date.now,
-      statfs: statfs.statfs,
-      logger,
-      counters,
-    },
-  ),
-  logger,
-  counters,
-);
-
-for (let i = 0; i < WARM_UP_TICKS; i++) await registry.collectAll();
-if (Object.keys(counters.snapshot()).length > 0) {
-  throw new Error(`warm-up had failures: ${JSON.stringify(counters.snapshot())}`);
-}
+const registry = await realTickRegistry();
 
 Deno.bench("agent: one full collection tick (real /proc, real statfs)", async () => {
   await registry.collectAll();
