@@ -6,33 +6,7 @@
  * impossible (an offline build machine), point `DENORT_BIN` at a `denort` binary of the same
  * Deno version and it is used instead of the download.
  */
-
-/** One executable: its name, entry point and the permissions baked into it. */
-interface Target {
-  name: string;
-  entry: string;
-  permissions: string[];
-}
-
-const TARGETS: Target[] = [
-  {
-    name: "miniobserv-agent",
-    entry: "agent/main.ts",
-    permissions: [
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net",
-      "--allow-sys",
-      "--allow-ffi",
-    ],
-  },
-  {
-    name: "miniobserv-server",
-    entry: "server/main.ts",
-    permissions: ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"],
-  },
-];
+import { type CompileTarget as Target, TARGETS } from "./compile_targets.ts";
 
 async function compile(t: Target, outDir: string): Promise<void> {
   const args = [

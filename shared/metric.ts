@@ -42,6 +42,17 @@ export function validateHost(host: unknown): string | null {
   }
   // deno-lint-ignore no-control-regex
   if (/[\x00-\x1f\x7f]/.test(host)) return "host contains control characters";
+  if (!host.isWellFormed()) return "host is not well-formed Unicode (lone surrogate)";
+  return null;
+}
+
+/**
+ * A reason when `s` cannot be stored as PostgreSQL text or jsonb: a NUL character or a lone
+ * UTF-16 surrogate (not well-formed Unicode). Null when it can.
+ */
+export function unstorableText(s: string): string | null {
+  if (s.includes("\u0000")) return "contains a NUL character";
+  if (!s.isWellFormed()) return "is not well-formed Unicode (lone surrogate)";
   return null;
 }
 
@@ -52,6 +63,8 @@ export function validateLabels(labels: unknown): string | null {
   if (entries.length > LIMITS.labelsMax) return `more than ${LIMITS.labelsMax} labels`;
   for (const [k, v] of entries) {
     if (k.length === 0) return "label key is empty";
+    const keyProblem = unstorableText(k);
+    if (keyProblem) return `label key ${JSON.stringify(k)} ${keyProblem}`;
     if (k.length > LIMITS.labelKeyMaxLength) {
       return `label key is longer than ${LIMITS.labelKeyMaxLength} characters`;
     }
@@ -59,6 +72,8 @@ export function validateLabels(labels: unknown): string | null {
     if (v.length > LIMITS.labelValueMaxLength) {
       return `label "${k}" is longer than ${LIMITS.labelValueMaxLength} characters`;
     }
+    const valueProblem = unstorableText(v);
+    if (valueProblem) return `label "${k}" ${valueProblem}`;
   }
   return null;
 }
@@ -90,6 +105,9 @@ function validateMetric(m: unknown, batchHost: string): string | null {
   if (parseInstant(m.time) === null) return "time must be an ISO 8601 instant with an offset";
   if (typeof m.value !== "number" || !Number.isFinite(m.value)) {
     return "value must be a finite number";
+  }
+  if (Math.abs(m.value) > LIMITS.valueMaxAbs) {
+    return `value must be within ±${LIMITS.valueMaxAbs}`;
   }
   const labels = m.labels === undefined ? {} : m.labels;
   return validateLabels(labels);

@@ -45,6 +45,11 @@ export const LIMITS = {
   labelValueMaxLength: 128,
   /** Most metrics in one batch. */
   batchMaxMetrics: 5000,
+  /**
+   * Largest accepted magnitude of a value. Finite but near-maximal doubles (1.7e308) would
+   * overflow `sum`/`avg` in PostgreSQL and poison a series' queries for its whole retention.
+   */
+  valueMaxAbs: 1e300,
   /** Longest batch id, in characters. */
   batchIdMaxLength: 128,
 } as const;

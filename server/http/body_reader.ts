@@ -9,7 +9,7 @@
 
 /** Why a body was refused: the HTTP status to answer and a message for the client. */
 export interface BodyError {
-  status: 400 | 413 | 415;
+  status: 400 | 413 | 415 | 503;
   error: string;
 }
 
@@ -44,6 +44,34 @@ function countingStream(limit: number, onExceeded: () => void): TransformStream<
   });
 }
 
+/**
+ * Passes `stream` through unchanged and calls `onError` if the *source* fails (the client
+ * went away, the server is shutting down): that is the transport's fault, not the body's.
+ */
+function watchSource(
+  stream: ReadableStream<Uint8Array>,
+  onError: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        onError();
+        controller.error(e);
+        return;
+      }
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
 /** Reads all of `stream` into one array, or throws `LimitExceeded` past `limit` bytes. */
 async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
   const reader = stream.getReader();
@@ -70,7 +98,10 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
   return out;
 }
 
-/** Reads `req`'s body as JSON: 415 wrong type or encoding, 413 over `limitBytes`, 400 not JSON. */
+/**
+ * Reads `req`'s body as JSON: 415 wrong type or encoding, 413 over `limitBytes`, 400 not
+ * JSON, 503 when the body was cut off in transit.
+ */
 export async function readJsonBody(req: Request, limitBytes: number): Promise<BodyResult> {
   if (!isJsonContentType(req.headers.get("content-type"))) {
     return { ok: false, status: 415, error: "Content-Type must be application/json" };
@@ -93,19 +124,30 @@ export async function readJsonBody(req: Request, limitBytes: number): Promise<Bo
 
   let bytes: Uint8Array;
   let wireExceeded = false;
+  let transportFailed = false;
+  const body = watchSource(req.body, () => transportFailed = true);
   try {
     if (gzip) {
-      const decompressed = req.body
+      const decompressed = body
         .pipeThrough(countingStream(limitBytes, () => wireExceeded = true))
         .pipeThrough(new DecompressionStream("gzip"));
       bytes = await collect(decompressed, limitBytes);
     } else {
-      bytes = await collect(req.body, limitBytes);
+      bytes = await collect(body, limitBytes);
     }
   } catch (e) {
     if (wireExceeded) return tooLarge(limitBytes, "body");
     if (e instanceof LimitExceeded) {
       return tooLarge(limitBytes, gzip ? "decompressed body" : "body");
+    }
+    // A body cut off in transit is not the client's data being wrong: answer 503 so the
+    // sender retries (ingest is idempotent) instead of treating the batch as bad for good.
+    if (transportFailed) {
+      return {
+        ok: false,
+        status: 503,
+        error: `body could not be read (${(e as Error)?.name ?? "error"}); retry`,
+      };
     }
     if (gzip) return { ok: false, status: 400, error: "body is not a valid gzip stream" };
     return { ok: false, status: 400, error: `body could not be read: ${(e as Error)?.name}` };

@@ -31,13 +31,17 @@ Deno.test({
       LOG_LEVEL: "info",
       SHUTDOWN_TIMEOUT: "5s",
     });
+    const stateDir = await Deno.makeTempDir({ prefix: "miniobserv-e2e-agent-" });
     let agent;
+    let agentCode = -1;
+    let serverCode = -1;
     try {
       agent = await startAgent({
         SERVER_URL: server.baseUrl,
         AGENT_TOKEN: SECRET,
         AGENT_HOST: HOST,
         COLLECT_INTERVAL: "1s",
+        AGENT_STATE_DIR: stateDir,
         LOG_LEVEL: "info",
       });
       const read = await mintToken({
@@ -55,6 +59,17 @@ Deno.test({
         );
       });
       assert.equal(host.agent_version, "0.1.0");
+
+      // Partition maintenance ran at start: yesterday to three days ahead exist already.
+      const check = await pg.connectAgain();
+      const rows = await check.query<{ relname: string }>(
+        "SELECT relname FROM pg_class WHERE relname LIKE 'metric_samples_p%' AND relkind = 'r'",
+      );
+      const day = (offset: number) =>
+        "metric_samples_p" +
+        new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10).replaceAll("-", "");
+      const names = new Set(rows.map((r) => r.relname));
+      for (const offset of [-1, 0, 1, 2, 3]) assert.ok(names.has(day(offset)), day(offset));
 
       // Rates need two samples: wait until every family this machine has is present.
       const latest = await eventually("every metric family in latest", 20_000, async () => {
@@ -97,12 +112,13 @@ Deno.test({
       const times = body.series[0].points.map((p: { time: string }) => p.time);
       assert.deepEqual(times, [...times].sort(), "points oldest first");
     } finally {
-      const agentCode = agent ? await agent.stop() : 0;
-      const serverCode = await server.stop();
+      agentCode = agent ? await agent.stop() : 0;
+      serverCode = await server.stop();
       await pg.close();
-      assert.equal(agentCode, 0, "agent exits 0 on SIGTERM");
-      assert.equal(serverCode, 0, "server exits 0 on SIGTERM");
+      await Deno.remove(stateDir, { recursive: true });
     }
+    assert.equal(agentCode, 0, "agent exits 0 on SIGTERM");
+    assert.equal(serverCode, 0, "server exits 0 on SIGTERM");
   },
 });
 

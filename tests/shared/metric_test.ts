@@ -122,3 +122,25 @@ Deno.test("parseInstant: offsets and fractions, nothing vague", () => {
   assert.equal(parseInstant("2026-11-26"), null);
   assert.equal(parseInstant("2026-11-26T10:00:00"), null);
 });
+
+Deno.test("validateBatch: text PostgreSQL cannot store and overflowing values are refused", () => {
+  assert.equal(
+    errorOf(batch({}, { labels: { k: "a\u0000b" } })),
+    'metrics[0]: label "k" contains a NUL character',
+  );
+  assert.equal(
+    errorOf(batch({}, { labels: { "k\u0000": "v" } })),
+    'metrics[0]: label key "k\\u0000" contains a NUL character',
+  );
+  assert.equal(
+    errorOf(batch({}, { labels: { k: "\ud800" } })),
+    'metrics[0]: label "k" is not well-formed Unicode (lone surrogate)',
+  );
+  assert.equal(
+    errorOf(batch({ host: "web-\ud800" })),
+    "host is not well-formed Unicode (lone surrogate)",
+  );
+  assert.equal(errorOf(batch({}, { value: 1.7e308 })), "metrics[0]: value must be within ±1e+300");
+  assert.equal(errorOf(batch({}, { value: -1e301 })), "metrics[0]: value must be within ±1e+300");
+  assert.ok(validateBatch(batch({}, { value: 1e300, labels: { k: "ünïcødé 😀" } })).ok);
+});

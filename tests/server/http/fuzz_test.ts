@@ -4,6 +4,7 @@
  * 4xx answer and leave the database exactly as it was.
  */
 import assert from "node:assert/strict";
+import type { Db } from "../../../server/db/db.ts";
 import type { MetricStore } from "../../../server/storage/metric_store.ts";
 import { METRIC_NAMES } from "../../../shared/metric_names.ts";
 import { batch, type Harness, harness, metric, NOW, postMetrics } from "./harness.ts";
@@ -161,15 +162,24 @@ const generators: [string, (r: Rng, i: number) => Case][] = [
   ["too many or too long labels", (r, i) => {
     const b = goodBatch(r, i);
     const m = (b.metrics as Record<string, unknown>[])[0];
-    const what = int(r, 4);
+    const what = int(r, 7);
     if (what === 0) {
       m.labels = Object.fromEntries(
         Array.from({ length: 17 + int(r, 50) }, (_, k) => [`k${k}`, "v"]),
       );
     } else if (what === 1) m.labels = { ["k".repeat(129)]: "v" };
     else if (what === 2) m.labels = { core: "v".repeat(129 + int(r, 1000)) };
-    else m.labels = { "": "v" };
+    else if (what === 3) m.labels = { "": "v" };
+    // Text jsonb cannot hold: NUL characters and lone surrogates, in keys and values.
+    else if (what === 4) m.labels = { core: pick(r, ["a\u0000b", "\u0000", "x\ud800", "\udfff"]) };
+    else if (what === 5) m.labels = { [pick(r, ["k\u0000", "\ud83d"])]: "v" };
+    else m.labels = { core: pick(r, ["1", "2"]), mount: "/\ud800" };
     return { kind: "bad labels", body: JSON.stringify(b) };
+  }],
+  ["overflowing value", (r, i) => {
+    const b = goodBatch(r, i);
+    (b.metrics as Record<string, unknown>[])[0].value = pick(r, [1.7e308, -1.7e308, 1e301, 5e307]);
+    return { kind: "overflowing value", body: JSON.stringify(b) };
   }],
   ["bad time", (r, i) => {
     const b = goodBatch(r, i);
@@ -263,6 +273,16 @@ async function snapshot(store: MetricStore): Promise<unknown> {
   return { hosts, latest, queries };
 }
 
+/** Row counts of every table the ingest path writes. */
+async function rowCounts(db: Db): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of ["series", "metric_samples", "hosts", "ingested_batches"]) {
+    const [{ n }] = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${table}`);
+    out[table] = Number(n);
+  }
+  return out;
+}
+
 async function seedOne(h: Harness): Promise<void> {
   const token = await validToken(HOST, "ingest", NOW);
   const res = await postMetrics(
@@ -280,10 +300,11 @@ async function seedOne(h: Harness): Promise<void> {
 
 testOnStores(
   `fuzz: ${CASES} malformed bodies get a 4xx and change nothing`,
-  async (store, clock) => {
+  async (store, clock, db) => {
     const h = harness(store, {}, clock);
     await seedOne(h);
     const before = await snapshot(store);
+    const rowsBefore = await rowCounts(db);
     // Later requests come after the seed's last_seen: any accidental write would move it.
     h.clock.now = NOW + 1000;
     const token = await validToken(HOST, "ingest", h.clock.now);
@@ -312,6 +333,8 @@ testOnStores(
     }
 
     assert.deepEqual(await snapshot(store), before);
+    // Below the API too: no stray series, batch ids, hosts or samples in any table.
+    assert.deepEqual(await rowCounts(db), rowsBefore);
     assert.ok(statuses.has(400) && statuses.has(403) && statuses.has(413) && statuses.has(415));
     assert.equal(kinds.size, generators.length + 1);
   },

@@ -159,6 +159,8 @@ testOnStores("query: every bad parameter is a 400 naming it", async (store, cloc
     [`${base}&label.=x`, /^label: label key is empty/],
     [`${base}&label.${"k".repeat(129)}=x`, /^label: label key is longer/],
     [`${base}&label.core=${"v".repeat(129)}`, /^label: label "core" is longer/],
+    [`${base}&label.core=%00`, /^label: label "core" contains a NUL character/],
+    [`${base}&label.k%00=v`, /^label: label key "k\\u0000" contains a NUL character/],
     [
       `${base}&${Array.from({ length: 17 }, (_, i) => `label.k${i}=v`).join("&")}`,
       /^label: more than 16 labels/,

@@ -5,6 +5,7 @@
  */
 import { BACKENDS } from "../storage/backends.ts";
 import type { MetricStore } from "../../../server/storage/metric_store.ts";
+import type { Db } from "../../../server/db/db.ts";
 import { NOW } from "./harness.ts";
 
 /** The clock a test moves; the app and the store both read it. */
@@ -18,7 +19,7 @@ export const HTTP_BACKENDS = BACKENDS.filter((b) => b.name !== "timescaledb");
 /** Registers `fn` as one test per backend, each on a fresh migrated database. */
 export function testOnStores(
   name: string,
-  fn: (store: MetricStore, clock: Clock) => Promise<void>,
+  fn: (store: MetricStore, clock: Clock, db: Db) => Promise<void>,
 ): void {
   for (const backend of HTTP_BACKENDS) {
     Deno.test({
@@ -31,7 +32,7 @@ export function testOnStores(
         const clock: Clock = { now: NOW };
         const opened = await backend.open({ now: () => clock.now });
         try {
-          await fn(opened.store, clock);
+          await fn(opened.store, clock, opened.db);
         } finally {
           await opened.close();
         }

@@ -59,20 +59,19 @@ Deno.test({
 });
 
 Deno.test({
-  name: `postgres: 50 small COPYs take far less than 50 Nagle stalls (40 ms each)${skipped}`,
+  // The Nagle guard itself is the structural test above (every socket has noDelay); timing
+  // it here would make the suite depend on the machine's load.
+  name: `postgres: 50 small COPYs in a row each land once${skipped}`,
   ignore: !!POSTGRES_SKIP,
   fn: async () => {
     const s = await backendNamed("postgres").open();
     try {
       await s.partitions.ensureDays([0]);
-      const start = performance.now();
       for (let i = 0; i < 50; i++) {
         await s.db.transaction((tx) =>
           tx.copySamples({ time: [i * 1000], seriesId: [1], value: [i] })
         );
       }
-      const elapsed = performance.now() - start;
-      assert.ok(elapsed < 1000, `50 COPYs took ${elapsed.toFixed(0)} ms (Nagle: ≥ 2000 ms)`);
       const rows = await s.db.query<{ n: unknown }>("SELECT count(*) AS n FROM metric_samples");
       assert.equal(Number(rows[0].n), 50);
     } finally {

@@ -1,0 +1,26 @@
+/** The executables `deno task compile` builds, with the permissions baked into each. */
+
+/** One executable: its name, entry point and the permissions baked into it. */
+export interface CompileTarget {
+  name: string;
+  entry: string;
+  permissions: string[];
+}
+
+/**
+ * The agent gets `--allow-all`: Deno reads `/proc` only with every permission granted
+ * (see README, Permissions), and it needs FFI for statvfs. A test runs the agent with
+ * exactly these flags so a narrower set cannot slip in unnoticed.
+ */
+export const TARGETS: readonly CompileTarget[] = [
+  {
+    name: "miniobserv-agent",
+    entry: "agent/main.ts",
+    permissions: ["--allow-all"],
+  },
+  {
+    name: "miniobserv-server",
+    entry: "server/main.ts",
+    permissions: ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"],
+  },
+];
