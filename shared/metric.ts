@@ -96,21 +96,52 @@ export function parseInstant(time: unknown): number | null {
   return ms;
 }
 
-function validateMetric(m: unknown, batchHost: string): string | null {
+/** Remembers the last time string checked: an agent's batch repeats each tick's time. */
+interface TimeMemo {
+  text: unknown;
+  ok: boolean;
+}
+
+/**
+ * The labels check on the hot path: one pass without allocating; on any doubt it defers
+ * to `validateLabels`, which words the error. (Validation was a quarter of ingest's CPU.)
+ */
+function validateLabelsFast(labels: unknown): string | null {
+  if (!isPlainObject(labels)) return "labels must be an object of strings";
+  let n = 0;
+  for (const k in labels) {
+    if (!Object.hasOwn(labels, k)) continue;
+    const v = labels[k];
+    if (
+      ++n > LIMITS.labelsMax || k.length === 0 || k.length > LIMITS.labelKeyMaxLength ||
+      typeof v !== "string" || v.length > LIMITS.labelValueMaxLength ||
+      unstorableText(k) !== null || unstorableText(v) !== null
+    ) return validateLabels(labels);
+  }
+  return null;
+}
+
+function validateMetric(m: unknown, batchHost: string, memo: TimeMemo): string | null {
   if (!isPlainObject(m)) return "must be an object";
-  const hostError = validateHost(m.host);
-  if (hostError) return hostError;
-  if (m.host !== batchHost) return `host "${m.host}" differs from the batch host "${batchHost}"`;
+  if (m.host !== batchHost) {
+    // The batch host is already valid; only a different host needs its own check.
+    const hostError = validateHost(m.host);
+    if (hostError) return hostError;
+    return `host "${m.host}" differs from the batch host "${batchHost}"`;
+  }
   if (!isMetricName(m.name)) return `name ${JSON.stringify(m.name)} is not an allowed metric name`;
-  if (parseInstant(m.time) === null) return "time must be an ISO 8601 instant with an offset";
+  if (m.time !== memo.text) {
+    memo.text = m.time;
+    memo.ok = parseInstant(m.time) !== null;
+  }
+  if (!memo.ok) return "time must be an ISO 8601 instant with an offset";
   if (typeof m.value !== "number" || !Number.isFinite(m.value)) {
     return "value must be a finite number";
   }
   if (Math.abs(m.value) > LIMITS.valueMaxAbs) {
     return `value must be within ±${LIMITS.valueMaxAbs}`;
   }
-  const labels = m.labels === undefined ? {} : m.labels;
-  return validateLabels(labels);
+  return m.labels === undefined ? null : validateLabelsFast(m.labels);
 }
 
 /** Validates an untrusted value as a MetricBatch; every failure names the metric index and the reason. */
@@ -133,9 +164,10 @@ export function validateBatch(input: unknown): Validation<MetricBatch> {
     return { ok: false, error: `more than ${LIMITS.batchMaxMetrics} metrics in one batch` };
   }
   const out: Metric[] = new Array(metrics.length);
+  const memo: TimeMemo = { text: undefined, ok: false };
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
-    const reason = validateMetric(m, host as string);
+    const reason = validateMetric(m, host as string, memo);
     if (reason) return { ok: false, error: `metrics[${i}]: ${reason}` };
     out[i] = {
       time: m.time,

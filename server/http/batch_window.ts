@@ -16,8 +16,15 @@ export function checkBatchWindow(
 ): string | null {
   const latest = nowMs + MAX_FUTURE_SKEW_MS;
   const earliest = nowMs - retentionMs;
+  let lastText = "";
+  let t = NaN;
   for (let i = 0; i < batch.metrics.length; i++) {
-    const t = Date.parse(batch.metrics[i].time);
+    // A batch repeats each tick's time string: parse each distinct one once.
+    const text = batch.metrics[i].time;
+    if (text !== lastText) {
+      lastText = text;
+      t = Date.parse(text);
+    }
     if (t > latest) {
       return `metrics[${i}]: time ${batch.metrics[i].time} is more than ${
         formatDuration(MAX_FUTURE_SKEW_MS)

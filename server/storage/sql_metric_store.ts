@@ -122,8 +122,13 @@ export class SqlMetricStore implements MetricStore {
     const days = new Set<number>();
     let tooOld = 0;
     let tooFarAhead = 0;
+    let lastText = "";
+    let ms = NaN;
     for (const m of batch.metrics) {
-      const ms = Date.parse(m.time);
+      if (m.time !== lastText) {
+        lastText = m.time;
+        ms = Date.parse(m.time);
+      }
       if (!(ms >= oldestMs)) {
         tooOld++;
         continue;
