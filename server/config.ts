@@ -12,7 +12,14 @@
  * config.listen.port; // 9000
  * ```
  */
-import { ConfigError, type Env, readDuration, readEnum, readString } from "../shared/config_env.ts";
+import {
+  ConfigError,
+  type Env,
+  readDuration,
+  readEnum,
+  readHttpUrl,
+  readString,
+} from "../shared/config_env.ts";
 import { formatDuration } from "../shared/duration.ts";
 import { SECRET_MIN_LENGTH } from "../shared/jwt.ts";
 import { LOG_LEVELS, type LogLevel } from "../shared/log.ts";
@@ -194,5 +201,59 @@ export function loadServerConfig(env: Env): ServerConfig {
     hostStaleAfterMs,
     hostDownAfterMs,
     logLevel,
+  };
+}
+
+/** Defaults of the alerting settings, in milliseconds. */
+export const ALERT_DEFAULTS = {
+  evalIntervalMs: 15 * SECOND,
+  repeatIntervalMs: 4 * HOUR,
+} as const;
+
+/** Alerting settings; the rules and receivers themselves are validated by `server/alerts/alert_config.ts`. */
+export interface AlertSettings {
+  /** `ALERT_RULES_FILE`: a JSON (`.json`) or YAML file of rules and receivers. */
+  rulesFile: string | undefined;
+  /** `ALERT_RULES`: a JSON array of rules. */
+  rulesJson: string | undefined;
+  /** `ALERT_RECEIVERS`: a JSON array of receivers. */
+  receiversJson: string | undefined;
+  /** `ALERT_EVAL_INTERVAL`: how often rules are evaluated (default 15 s). */
+  evalIntervalMs: number;
+  /** `ALERT_REPEAT_INTERVAL`: how often a still-firing alert is notified again (default 4 h). */
+  repeatIntervalMs: number;
+  /** `ALERT_EXTERNAL_URL`: this server's URL as receivers should link to it (`externalURL`, `generatorURL`); empty when unset. */
+  externalUrl: string;
+}
+
+/**
+ * Reads the alerting variables; separate from `loadServerConfig` so each stays one
+ * validated record. Throws `ConfigError` naming the variable.
+ */
+export function loadAlertSettings(env: Env): AlertSettings {
+  const evalIntervalMs = readDuration(
+    env,
+    "ALERT_EVAL_INTERVAL",
+    ALERT_DEFAULTS.evalIntervalMs,
+    SECOND,
+    HOUR,
+  );
+  const repeatIntervalMs = readDuration(
+    env,
+    "ALERT_REPEAT_INTERVAL",
+    ALERT_DEFAULTS.repeatIntervalMs,
+    MINUTE,
+    30 * DAY,
+  );
+  const external = readString(env, "ALERT_EXTERNAL_URL");
+  return {
+    rulesFile: readString(env, "ALERT_RULES_FILE"),
+    rulesJson: readString(env, "ALERT_RULES"),
+    receiversJson: readString(env, "ALERT_RECEIVERS"),
+    evalIntervalMs,
+    repeatIntervalMs,
+    externalUrl: external === undefined
+      ? ""
+      : readHttpUrl(env, "ALERT_EXTERNAL_URL").href.replace(/\/+$/, ""),
   };
 }

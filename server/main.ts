@@ -4,13 +4,23 @@
  *
  * Start-up: validate configuration (exit 78 with a message naming the variable), open
  * PostgreSQL (`DATABASE_URL`) or the embedded PGlite (`MINIOBSERV_DATA_DIR/pglite`), apply
- * migrations, run partition maintenance (then hourly), listen. SIGTERM/SIGINT: stop
- * accepting, let requests in flight finish within `SHUTDOWN_TIMEOUT`, close the database.
+ * migrations, run partition maintenance (then hourly), load and validate the alert rules and
+ * receivers, start alerting (evaluation and delivery run on the replica holding the leader
+ * lock), listen. SIGHUP reloads the alert configuration (a bad one is refused and the old one
+ * kept). SIGTERM/SIGINT: stop accepting, let requests in flight finish within
+ * `SHUTDOWN_TIMEOUT`, stop alerting, close the database.
  */
 import { ConfigError } from "../shared/config_env.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
 import { VERSION } from "../shared/version.ts";
-import { loadServerConfig, type ServerConfig } from "./config.ts";
+import { type AlertConfig, AlertConfigError, parseAlertConfig } from "./alerts/alert_config.ts";
+import { createAlerting } from "./alerts/setup.ts";
+import {
+  type AlertSettings,
+  loadAlertSettings,
+  loadServerConfig,
+  type ServerConfig,
+} from "./config.ts";
 import type { Db } from "./db/db.ts";
 import { loadMigrations, migrate } from "./db/migrate.ts";
 import { openPglite } from "./db/pglite_driver.ts";
@@ -46,12 +56,36 @@ async function openDatabase(config: ServerConfig, log: Logger): Promise<Db> {
   return await openPglite(dir);
 }
 
+/** Reads the rules file (when set) and validates every alerting source. */
+async function readAlertConfig(settings: AlertSettings): Promise<AlertConfig> {
+  let file: { path: string; text: string } | undefined;
+  if (settings.rulesFile !== undefined) {
+    try {
+      file = { path: settings.rulesFile, text: await Deno.readTextFile(settings.rulesFile) };
+    } catch (e) {
+      throw new AlertConfigError(
+        `ALERT_RULES_FILE ${settings.rulesFile}: cannot be read: ${(e as Error).message}`,
+      );
+    }
+  }
+  return parseAlertConfig({
+    file,
+    rulesEnv: settings.rulesJson,
+    receiversEnv: settings.receiversJson,
+  });
+}
+
 async function main(): Promise<number> {
   let config: ServerConfig;
+  let alertSettings: AlertSettings;
+  let alertConfig: AlertConfig;
   try {
-    config = loadServerConfig(Deno.env.toObject());
+    const env = Deno.env.toObject();
+    config = loadServerConfig(env);
+    alertSettings = loadAlertSettings(env);
+    alertConfig = await readAlertConfig(alertSettings);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof AlertConfigError) {
       console.error(`miniobserv-server: configuration error: ${e.message}`);
       return EXIT_CONFIG;
     }
@@ -74,13 +108,21 @@ async function main(): Promise<number> {
   });
   // Maintenance is idempotent and safe to run from every replica at once (CREATE … IF NOT
   // EXISTS, drops that tolerate a concurrent drop), so no leader lock is needed for it.
+  const maintain = async () => {
+    const r = await partitions.maintain();
+    log.info("partition maintenance", { ...r });
+  };
+  // At start (so retention, partitions ahead and Timescale policies never wait an hour),
+  // then hourly. A failure at start is logged, not fatal: ingest still makes today's partition.
+  try {
+    await maintain();
+  } catch (e) {
+    log.error("partition maintenance failed at start", { error: e });
+  }
   const maintenance = startPeriodic(
     "partition maintenance",
     MAINTENANCE_INTERVAL_MS,
-    async () => {
-      const r = await partitions.maintain();
-      log.info("partition maintenance", { ...r });
-    },
+    maintain,
     log,
     {
       setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
@@ -93,12 +135,51 @@ async function main(): Promise<number> {
     log: log.child({ component: "store" }),
     partitions,
   });
+  const timers = {
+    setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms) as unknown as number,
+    clearTimeout: (id: number) => clearTimeout(id),
+  };
+  const alertLog = log.child({ component: "alerts" });
+  // The leader lock lives on a connection of its own (a pool of one) on PostgreSQL; with
+  // PGlite this process is the only one and always evaluates.
+  const lockDb = config.databaseUrl
+    ? await openPostgres(config.databaseUrl, {
+      log: log.child({ component: "leader-db" }),
+      max: 1,
+      applicationName: "miniobserv-leader",
+    })
+    : undefined;
+  const alerting = createAlerting({
+    db,
+    lockDb,
+    initial: alertConfig,
+    load: () => readAlertConfig(alertSettings),
+    evalIntervalMs: alertSettings.evalIntervalMs,
+    repeatIntervalMs: alertSettings.repeatIntervalMs,
+    hostDownAfterMs: config.hostDownAfterMs,
+    retentionMs: config.retentionMs,
+    externalUrl: alertSettings.externalUrl,
+    replica: `${Deno.hostname()}:${Deno.pid}`,
+    fetch,
+    now: Date.now,
+    random: Math.random,
+    newId: () => crypto.randomUUID(),
+    log: alertLog,
+    timers,
+  });
+  log.info("alerting", {
+    rules: alertConfig.rules.length,
+    receivers: alertConfig.receivers.length,
+    evalIntervalMs: alertSettings.evalIntervalMs,
+  });
+
   const app = createApp({
     store,
     secret: config.agentToken,
     now: Date.now,
     log: log.child({ component: "http" }),
     newRequestId: () => crypto.randomUUID(),
+    alerting: alerting.api,
     config: {
       retentionMs: config.retentionMs,
       hostStaleAfterMs: config.hostStaleAfterMs,
@@ -112,6 +193,7 @@ async function main(): Promise<number> {
     port: config.listen.port,
     onListen: ({ hostname, port }) => log.info("listening", { hostname, port }),
   }, app.fetch);
+  alerting.runtime.start();
 
   const done = Promise.withResolvers<void>();
   let shuttingDown = false;
@@ -127,12 +209,18 @@ async function main(): Promise<number> {
       log.warn("requests still in flight at the shutdown timeout; closing");
     }
     await maintenance.stop();
+    await alerting.runtime.stop();
+    await lockDb?.close();
     await db.close();
     log.info("stopped");
     done.resolve();
   };
   Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  Deno.addSignalListener("SIGHUP", () => {
+    log.info("SIGHUP: reloading the alert configuration");
+    alerting.api.reload().catch((e) => alertLog.error("reload failed", { error: e }));
+  });
   await done.promise;
   return 0;
 }

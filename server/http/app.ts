@@ -14,10 +14,14 @@ import { type AppDeps, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_READY_TIMEOUT_MS } from
 import { notFound, onError } from "./middleware/errors.ts";
 import { requestId } from "./middleware/request_id.ts";
 import { requestTimeout } from "./middleware/timeout.ts";
+import { alertsRoutes } from "./routes/alerts.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { hostsRoutes } from "./routes/hosts.ts";
+import { hostsAdminRoutes } from "./routes/hosts_admin.ts";
 import { metricsIngestRoutes } from "./routes/metrics_ingest.ts";
 import { metricsQueryRoutes } from "./routes/metrics_query.ts";
+import { notificationsRoutes } from "./routes/notifications.ts";
+import { silencesRoutes } from "./routes/silences.ts";
 
 export type { AppDeps, HttpConfig } from "./deps.ts";
 
@@ -54,5 +58,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       thresholds: { staleAfterMs: config.hostStaleAfterMs, downAfterMs: config.hostDownAfterMs },
     }),
   );
+  if (deps.alerting) {
+    const api = deps.alerting;
+    app.route("/", alertsRoutes({ api, secret, now, retentionMs: config.retentionMs }));
+    app.route("/", silencesRoutes({ api, secret, now }));
+    app.route("/", notificationsRoutes({ api, secret, now }));
+    app.route("/", hostsAdminRoutes({ api, secret, now }));
+  }
   return app;
 }

@@ -2,6 +2,7 @@
  * What `createApp` needs: storage, the agent secret, a clock, a logger and limits.
  */
 import type { Logger } from "../../shared/log.ts";
+import type { AlertingApi } from "../alerts/alerting_api.ts";
 import type { MetricStore } from "../storage/metric_store.ts";
 
 /** 5 MiB: the largest request body (and decompressed body) the API reads. */
@@ -36,4 +37,6 @@ export interface AppDeps {
   config: HttpConfig;
   /** A fresh id per request, echoed in `X-Request-Id` and in logs. */
   newRequestId: () => string;
+  /** Alerts, silences, notifications and host retirement; their routes exist only when set. */
+  alerting?: AlertingApi;
 }
