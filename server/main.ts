@@ -26,6 +26,7 @@ import { loadMigrations, migrate } from "./db/migrate.ts";
 import { openPglite } from "./db/pglite_driver.ts";
 import { openPostgres } from "./db/postgres_driver.ts";
 import { createApp } from "./http/app.ts";
+import type { LeaderLock } from "./leader/leader_lock.ts";
 import { startPeriodic } from "./periodic.ts";
 import { PartitionManager } from "./storage/partitions.ts";
 import { SqlMetricStore } from "./storage/sql_metric_store.ts";
@@ -106,23 +107,28 @@ async function main(): Promise<number> {
     now: Date.now,
     log: log.child({ component: "partitions" }),
   });
-  // Maintenance is idempotent and safe to run from every replica at once (CREATE … IF NOT
-  // EXISTS, drops that tolerate a concurrent drop), so no leader lock is needed for it.
   const maintain = async () => {
     const r = await partitions.maintain();
     log.info("partition maintenance", { ...r });
   };
-  // At start (so retention, partitions ahead and Timescale policies never wait an hour),
-  // then hourly. A failure at start is logged, not fatal: ingest still makes today's partition.
+  // At start on every replica (maintenance is idempotent and tolerates a concurrent run, and
+  // a replica must never wait an hour for its partitions ahead or Timescale policies); a
+  // failure here is logged, not fatal: ingest still makes today's partition. After that,
+  // hourly, by the replica holding the leader lock only (DESIGN.md: work that must happen
+  // once), so a fleet of replicas does not repeat retention work.
   try {
     await maintain();
   } catch (e) {
     log.error("partition maintenance failed at start", { error: e });
   }
+  let leaderLock: LeaderLock | undefined;
   const maintenance = startPeriodic(
     "partition maintenance",
     MAINTENANCE_INTERVAL_MS,
-    maintain,
+    async () => {
+      if (leaderLock && !(await leaderLock.check())) return;
+      await maintain();
+    },
     log,
     {
       setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
@@ -167,6 +173,7 @@ async function main(): Promise<number> {
     log: alertLog,
     timers,
   });
+  leaderLock = alerting.lock;
   log.info("alerting", {
     rules: alertConfig.rules.length,
     receivers: alertConfig.receivers.length,
