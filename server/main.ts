@@ -232,4 +232,17 @@ async function main(): Promise<number> {
   return 0;
 }
 
-Deno.exit(await main());
+try {
+  Deno.exit(await main());
+} catch (e) {
+  // A failure to start (database unreachable, a migration refused) ends in one JSON log
+  // line with the cause, not an uncaught stack trace.
+  console.error(JSON.stringify({
+    time: new Date().toISOString(),
+    level: "error",
+    msg: "fatal: the server could not start",
+    program: "miniobserv-server",
+    error: e instanceof Error ? e.message : String(e),
+  }));
+  Deno.exit(1);
+}
