@@ -191,4 +191,3 @@ export class SqlLogStore implements LogStore {
     return { entries, next: more && last ? { timeUs: last.timeUs, id: last.id } : null };
   }
 }
-
