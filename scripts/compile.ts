@@ -14,6 +14,8 @@ async function compile(t: Target, outDir: string): Promise<void> {
     ...t.permissions,
     "--include",
     "migrations/",
+    "--include",
+    "server/dashboard/static/",
     "--output",
     `${outDir}/${t.name}`,
     t.entry,

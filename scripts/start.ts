@@ -6,9 +6,15 @@
  * dashboard URL. When `AGENT_TOKEN` is not set, a secret is generated once into
  * `<data dir>/agent_token` with mode 0600 and reused on later starts.
  *
+ * The dashboard: on a loopback address (the default 127.0.0.1) with neither
+ * `DASHBOARD_PASSWORD` nor `DASHBOARD_AUTH` set, nobody needs to sign in
+ * (`DASHBOARD_AUTH=none`, which the server refuses on any other address) and the page says
+ * so; otherwise people sign in with the password or a read token.
+ *
  * Both programs run as child processes with their own permissions; Ctrl-C (or SIGTERM)
  * stops both gracefully.
  */
+import { isLoopback } from "../server/dashboard/config.ts";
 import { ensureSecret } from "./secret_file.ts";
 
 const env = Deno.env.toObject();
@@ -36,11 +42,15 @@ if (!secret) {
 const deno = Deno.execPath();
 const root = new URL("../", import.meta.url).pathname;
 const common = { ...env, AGENT_TOKEN: secret, MINIOBSERV_DATA_DIR: dataDir };
+// One machine, loopback only, no password chosen: the dashboard needs no sign-in.
+const openDashboard = isLoopback(listenHost) && !env.DASHBOARD_PASSWORD && !env.DASHBOARD_AUTH;
+const serverEnv: Record<string, string> = { ...common, LISTEN_ADDR: listen };
+if (openDashboard) serverEnv.DASHBOARD_AUTH = "none";
 
 const server = new Deno.Command(deno, {
   args: ["task", "--quiet", "server"],
   cwd: root,
-  env: { ...common, LISTEN_ADDR: listen },
+  env: serverEnv,
   stdin: "null",
 }).spawn();
 
@@ -84,9 +94,14 @@ const agent = new Deno.Command(deno, {
   stdin: "null",
 }).spawn();
 
+const signIn = openDashboard || env.DASHBOARD_AUTH === "none"
+  ? "no sign-in: this address is loopback only; set DASHBOARD_PASSWORD to require one"
+  : env.DASHBOARD_PASSWORD
+  ? "sign in with DASHBOARD_PASSWORD or a read token"
+  : "sign in with a read token: deno task token --scope read";
 console.log(
   `\nMiniObserv is running (server on the embedded database, agent for this host).\n` +
-    `  Dashboard: ${baseUrl}/  (not built yet: the web dashboard is a later issue)\n` +
+    `  Dashboard: ${baseUrl}/  (${signIn})\n` +
     `  API:       ${baseUrl}/api/v1/hosts  (read token: deno task token --scope read)\n` +
     `  Stop with Ctrl-C.\n`,
 );

@@ -6,7 +6,8 @@
  * PostgreSQL (`DATABASE_URL`) or the embedded PGlite (`MINIOBSERV_DATA_DIR/pglite`), apply
  * migrations, run partition maintenance (then hourly), load and validate the alert rules and
  * receivers, start alerting (evaluation and delivery run on the replica holding the leader
- * lock), listen. SIGHUP reloads the alert configuration (a bad one is refused and the old one
+ * lock), build the web dashboard (its settings validated with the rest; its static files read
+ * once), listen. SIGHUP reloads the alert configuration (a bad one is refused and the old one
  * kept). SIGTERM/SIGINT: stop accepting, let requests in flight finish within
  * `SHUTDOWN_TIMEOUT`, stop alerting, close the database.
  */
@@ -15,6 +16,10 @@ import { createLogger, type Logger } from "../shared/log.ts";
 import { VERSION } from "../shared/version.ts";
 import { type AlertConfig, AlertConfigError, parseAlertConfig } from "./alerts/alert_config.ts";
 import { createAlerting } from "./alerts/setup.ts";
+import { loadDashboardAssets } from "./dashboard/assets.ts";
+import { type DashboardConfig, loadDashboardConfig } from "./dashboard/config.ts";
+import { SqlFleetReader } from "./dashboard/fleet_reader.ts";
+import { createDashboard } from "./dashboard/setup.ts";
 import {
   type AlertSettings,
   loadAlertSettings,
@@ -80,9 +85,11 @@ async function main(): Promise<number> {
   let config: ServerConfig;
   let alertSettings: AlertSettings;
   let alertConfig: AlertConfig;
+  let dashboardConfig: DashboardConfig;
   try {
     const env = Deno.env.toObject();
     config = loadServerConfig(env);
+    dashboardConfig = loadDashboardConfig(env, config.listen);
     alertSettings = loadAlertSettings(env);
     alertConfig = await readAlertConfig(alertSettings);
   } catch (e) {
@@ -121,12 +128,13 @@ async function main(): Promise<number> {
   } catch (e) {
     log.error("partition maintenance failed at start", { error: e });
   }
-  let leaderLock: LeaderLock | undefined;
+  // Set once alerting (which owns the leader lock) is built below.
+  const leader: { lock?: LeaderLock } = {};
   const maintenance = startPeriodic(
     "partition maintenance",
     MAINTENANCE_INTERVAL_MS,
     async () => {
-      if (leaderLock && !(await leaderLock.check())) return;
+      if (leader.lock && !(await leader.lock.check())) return;
       await maintain();
     },
     log,
@@ -173,11 +181,29 @@ async function main(): Promise<number> {
     log: alertLog,
     timers,
   });
-  leaderLock = alerting.lock;
+  leader.lock = alerting.lock;
   log.info("alerting", {
     rules: alertConfig.rules.length,
     receivers: alertConfig.receivers.length,
     evalIntervalMs: alertSettings.evalIntervalMs,
+  });
+
+  const dashboard = createDashboard({
+    config: dashboardConfig,
+    secret: config.agentToken,
+    assets: await loadDashboardAssets((url) => Deno.readFile(url)),
+    store,
+    reader: new SqlFleetReader(db),
+    alerting: alerting.api,
+    thresholds: { staleAfterMs: config.hostStaleAfterMs, downAfterMs: config.hostDownAfterMs },
+    now: Date.now,
+    timers,
+    log: log.child({ component: "dashboard" }),
+  });
+  log.info("dashboard", {
+    auth: dashboardConfig.auth,
+    password: dashboardConfig.password !== undefined,
+    refreshMs: dashboardConfig.refreshMs,
   });
 
   const app = createApp({
@@ -187,6 +213,7 @@ async function main(): Promise<number> {
     log: log.child({ component: "http" }),
     newRequestId: () => crypto.randomUUID(),
     alerting: alerting.api,
+    dashboard: dashboard.setup,
     config: {
       retentionMs: config.retentionMs,
       hostStaleAfterMs: config.hostStaleAfterMs,
@@ -211,6 +238,8 @@ async function main(): Promise<number> {
     const timeout = new Promise<"timeout">((r) =>
       setTimeout(() => r("timeout"), config.shutdownTimeoutMs)
     );
+    // Live pages hold their event streams open: end them so the shutdown does not wait.
+    dashboard.stop();
     const finished = await Promise.race([server.shutdown().then(() => "done" as const), timeout]);
     if (finished === "timeout") {
       log.warn("requests still in flight at the shutdown timeout; closing");

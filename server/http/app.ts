@@ -10,6 +10,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./app_env.ts";
+import { dashboardRoutes } from "../dashboard/routes.ts";
 import { type AppDeps, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_READY_TIMEOUT_MS } from "./deps.ts";
 import { notFound, onError } from "./middleware/errors.ts";
 import { requestId } from "./middleware/request_id.ts";
@@ -64,6 +65,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.route("/", silencesRoutes({ api, secret, now }));
     app.route("/", notificationsRoutes({ api, secret, now }));
     app.route("/", hostsAdminRoutes({ api, secret, now }));
+  }
+  if (deps.dashboard) {
+    // The dashboard calls the JSON API through the whole app (`app.fetch`), so routes mounted
+    // after `createApp` returns (the log routes) are reachable too.
+    app.route(
+      "/",
+      dashboardRoutes({
+        ...deps.dashboard,
+        store,
+        alerting: deps.alerting,
+        secret,
+        now,
+        retentionMs: config.retentionMs,
+        thresholds: { staleAfterMs: config.hostStaleAfterMs, downAfterMs: config.hostDownAfterMs },
+        apiFetch: (req) => app.fetch(req),
+      }),
+    );
   }
   return app;
 }

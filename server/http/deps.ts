@@ -3,6 +3,7 @@
  */
 import type { Logger } from "../../shared/log.ts";
 import type { AlertingApi } from "../alerts/alerting_api.ts";
+import type { DashboardSetup } from "../dashboard/deps.ts";
 import type { MetricStore } from "../storage/metric_store.ts";
 
 /** 5 MiB: the largest request body (and decompressed body) the API reads. */
@@ -39,4 +40,6 @@ export interface AppDeps {
   newRequestId: () => string;
   /** Alerts, silences, notifications and host retirement; their routes exist only when set. */
   alerting?: AlertingApi;
+  /** The web dashboard (`server/dashboard/`); its pages and routes exist only when set. */
+  dashboard?: DashboardSetup;
 }
