@@ -35,6 +35,19 @@ import type { LeaderLock } from "./leader/leader_lock.ts";
 import { startPeriodic } from "./periodic.ts";
 import { PartitionManager } from "./storage/partitions.ts";
 import { SqlMetricStore } from "./storage/sql_metric_store.ts";
+import { LogBroadcaster } from "./logs/broadcaster.ts";
+import { loadLogServerConfig, type LogServerConfig } from "./logs/config.ts";
+import { LogPartitionManager } from "./logs/log_partitions.ts";
+import { SqlLogStore } from "./logs/sql_log_store.ts";
+import { loadServerTelemetryConfig, type ServerTelemetryConfig } from "./telemetry/config.ts";
+import { instrumentDb } from "./telemetry/instrument_db.ts";
+import { instrumentLogStore, instrumentMetricStore } from "./telemetry/instrument_store.ts";
+import {
+  alertInstanceCounts,
+  createServerTelemetry,
+  hostStatusCounts,
+} from "./telemetry/telemetry.ts";
+import { canReadProcSelfFd } from "../shared/telemetry/process_metrics.ts";
 
 /** Exit status for an invalid configuration (EX_CONFIG). */
 const EXIT_CONFIG = 78;
@@ -85,12 +98,16 @@ async function main(): Promise<number> {
   let config: ServerConfig;
   let alertSettings: AlertSettings;
   let alertConfig: AlertConfig;
+  let telemetryConfig: ServerTelemetryConfig;
+  let logsConfig: LogServerConfig;
   let dashboardConfig: DashboardConfig;
   try {
     const env = Deno.env.toObject();
     config = loadServerConfig(env);
     dashboardConfig = loadDashboardConfig(env, config.listen);
     alertSettings = loadAlertSettings(env);
+    telemetryConfig = loadServerTelemetryConfig(env);
+    logsConfig = loadLogServerConfig(env);
     alertConfig = await readAlertConfig(alertSettings);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof AlertConfigError) {
@@ -103,8 +120,17 @@ async function main(): Promise<number> {
     program: "miniobserv-server",
   });
   log.info("starting", { version: VERSION });
+  const telemetry = createServerTelemetry({
+    version: VERSION,
+    runtimeVersion: Deno.version.deno,
+    procFdReadable: canReadProcSelfFd(),
+    snapshotIntervalMs: telemetryConfig.snapshotIntervalMs,
+    now: Date.now,
+    log: log.child({ component: "telemetry" }),
+  });
+  telemetry.start();
 
-  const db = await openDatabase(config, log);
+  const db = instrumentDb(await openDatabase(config, log), telemetry.metrics);
   const migrated = await migrate(db, { migrations: await loadMigrations(), log });
   log.info("migrations", { applied: migrated.applied, timescale: db.timescale });
 
@@ -114,9 +140,23 @@ async function main(): Promise<number> {
     now: Date.now,
     log: log.child({ component: "partitions" }),
   });
+  const logPartitions = new LogPartitionManager(db, {
+    retentionMs: logsConfig.retentionMs,
+    now: Date.now,
+    log: log.child({ component: "log-partitions" }),
+  });
   const maintain = async () => {
-    const r = await partitions.maintain();
+    const r = await partitions.maintain().catch((e) => {
+      telemetry.metrics.partitionMaintenanceFailures.inc();
+      throw e;
+    });
+    telemetry.metrics.recordMaintenance(r);
     log.info("partition maintenance", { ...r });
+    const l = await logPartitions.maintain().catch((e) => {
+      telemetry.metrics.partitionMaintenanceFailures.inc();
+      throw e;
+    });
+    log.info("log partition maintenance", { ...l });
   };
   // At start on every replica (maintenance is idempotent and tolerates a concurrent run, and
   // a replica must never wait an hour for its partitions ahead or Timescale policies); a
@@ -149,6 +189,12 @@ async function main(): Promise<number> {
     log: log.child({ component: "store" }),
     partitions,
   });
+  telemetry.metrics.setHostStatusSource(
+    hostStatusCounts(store, {
+      staleAfterMs: config.hostStaleAfterMs,
+      downAfterMs: config.hostDownAfterMs,
+    }, Date.now),
+  );
   const timers = {
     setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms) as unknown as number,
     clearTimeout: (id: number) => clearTimeout(id),
@@ -180,7 +226,11 @@ async function main(): Promise<number> {
     newId: () => crypto.randomUUID(),
     log: alertLog,
     timers,
+    onCycle: (r) => telemetry.metrics.recordAlertCycle(r),
+    onCycleFailed: () => telemetry.metrics.alertEvaluationFailures.inc(),
+    onNotification: (receiver, outcome) => telemetry.metrics.recordNotification(receiver, outcome),
   });
+  telemetry.metrics.setAlertInstanceSource(alertInstanceCounts(alerting.api.queries));
   leader.lock = alerting.lock;
   log.info("alerting", {
     rules: alertConfig.rules.length,
@@ -206,13 +256,26 @@ async function main(): Promise<number> {
     refreshMs: dashboardConfig.refreshMs,
   });
 
+  const logStore = new SqlLogStore(db, {
+    retentionMs: logsConfig.retentionMs,
+    partitions: logPartitions,
+    log: log.child({ component: "logs" }),
+  });
+  const logBroadcaster = new LogBroadcaster({ maxSubscribers: logsConfig.streamMaxClients });
   const app = createApp({
-    store,
+    store: instrumentMetricStore(store, telemetry.metrics),
+    telemetry: {
+      metrics: telemetry.metrics,
+      registry: telemetry.registry,
+      metricsPublic: telemetryConfig.metricsPublic,
+      report: (o) => telemetry.report(o),
+    },
     secret: config.agentToken,
     now: Date.now,
     log: log.child({ component: "http" }),
     newRequestId: () => crypto.randomUUID(),
     alerting: alerting.api,
+    logs: { store: instrumentLogStore(logStore, telemetry.metrics), broadcaster: logBroadcaster },
     dashboard: dashboard.setup,
     config: {
       retentionMs: config.retentionMs,
@@ -248,6 +311,7 @@ async function main(): Promise<number> {
     await alerting.runtime.stop();
     await lockDb?.close();
     await db.close();
+    telemetry.stop();
     log.info("stopped");
     done.resolve();
   };

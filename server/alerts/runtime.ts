@@ -36,6 +36,8 @@ export interface AlertingRuntimeOptions {
   timers: Timers;
   /** Called after every cycle (tests and self-metrics). */
   onCycle?: (report: CycleReport) => void;
+  /** Called when a cycle fails as a whole (self-metrics). */
+  onCycleFailed?: () => void;
 }
 
 /** Starts and stops the evaluation and delivery loops. */
@@ -99,6 +101,7 @@ export class AlertingRuntime {
     } catch (e) {
       // Nothing was written: the states in memory still match the database.
       o.log.error("alert evaluation cycle failed", { error: errorMessage(e) });
+      o.onCycleFailed?.();
       return null;
     }
     o.onCycle?.(report);

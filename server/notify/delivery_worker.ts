@@ -51,6 +51,8 @@ export interface DeliveryOptions {
   timeoutMs?: number;
   giveUpAfterMs?: number;
   backoff?: { baseMs: number; maxMs: number; jitter: number };
+  /** Called with each attempt's receiver and outcome (self-metrics). */
+  onAttempt?: (receiver: string, outcome: DeliveryState | "retry") => void;
 }
 
 /** What to do after an HTTP answer: done, try again later, or give up. */
@@ -84,6 +86,7 @@ export class DeliveryWorker {
     const now = this.#o.now();
     const heads = (await this.#o.outbox.heads()).filter((m) => m.nextAttemptAt <= now);
     const results = await Promise.all(heads.map((m) => this.#attempt(m)));
+    results.forEach((r, i) => this.#o.onAttempt?.(heads[i].receiver, r));
     return {
       attempted: heads.length,
       delivered: results.filter((r) => r === "delivered").length,
