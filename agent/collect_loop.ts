@@ -1,19 +1,23 @@
 /**
- * Collects on a fixed cadence and queues each round as a batch. It never waits on the
- * network: sending happens in the SendLoop.
+ * Collects on a fixed cadence and hands each round as a batch to the sink (the spool). It
+ * never waits on the network: sending happens in the DeliveryLoop.
  */
 import type { Metric, MetricBatch } from "../shared/metric.ts";
 import type { Logger } from "../shared/log.ts";
-import type { BatchQueue } from "./batch_queue.ts";
 import type { Counters } from "./counters.ts";
 import { errorMessage } from "./errors.ts";
 import type { Sleep } from "./sleep.ts";
+
+/** Where collected batches go; `push` resolves once the batch is stored (spooled durably). */
+export interface BatchSink {
+  push(batch: MetricBatch): Promise<void>;
+}
 
 /** What the collect loop needs. */
 export interface CollectLoopDeps {
   registry: { collectAll(): Promise<Metric[]> };
   builder: { build(metrics: readonly Metric[]): MetricBatch[] };
-  queue: BatchQueue;
+  sink: BatchSink;
   intervalMs: number;
   now: () => number;
   sleep: Sleep;
@@ -25,9 +29,9 @@ export interface CollectLoopDeps {
 export class CollectLoop {
   constructor(private readonly deps: CollectLoopDeps) {}
 
-  /** Collects one round and queues it; returns how many metrics were queued. */
+  /** Collects one round and stores it; returns how many metrics were stored. */
   async tick(): Promise<number> {
-    const { registry, builder, queue, logger, counters } = this.deps;
+    const { registry, builder, sink, logger, counters } = this.deps;
     const metrics = await registry.collectAll();
     if (metrics.length === 0) return 0;
     let batches: MetricBatch[];
@@ -38,8 +42,9 @@ export class CollectLoop {
       logger.error("collected batch is invalid; dropped", { error: errorMessage(e) });
       return 0;
     }
-    for (const b of batches) await queue.push(b);
-    logger.debug("collected", { metrics: metrics.length, batches: batches.length });
+    for (const b of batches) await sink.push(b);
+    // Logged once stored: at debug level, an exact account of what was collected.
+    logger.debug("collected", { metrics: metrics.length, batches: batches.map(describeBatch) });
     return metrics.length;
   }
 
@@ -62,10 +67,20 @@ export class CollectLoop {
     }
   }
 
+  /**
+   * Resolves once no tick is under way (at once when none is), so a shutdown can let a
+   * tick that already collected finish storing its batch; bound it with a timeout.
+   */
+  idle(): Promise<void> {
+    return this.#ticking;
+  }
+
+  #ticking: Promise<void> = Promise.resolve();
+
   /** One tick, but a shutdown does not wait for it (a statfs may hang for seconds). */
   async #tickUnlessAborted(signal: AbortSignal): Promise<void> {
     const { logger, counters } = this.deps;
-    const ticking = this.tick().catch((e) => {
+    const ticking = this.#ticking = this.tick().then(() => {}, (e) => {
       counters.inc("collect_ticks_failed_total");
       logger.error("collection tick failed", { error: errorMessage(e) });
     });
@@ -78,4 +93,15 @@ export class CollectLoop {
       signal.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/** A batch in a log line: id, size and the span of its sample times. */
+function describeBatch(b: MetricBatch): Record<string, unknown> {
+  let first = b.metrics[0]?.time ?? "";
+  let last = first;
+  for (const m of b.metrics) {
+    if (m.time < first) first = m.time;
+    if (m.time > last) last = m.time;
+  }
+  return { id: b.id, metrics: b.metrics.length, first, last };
 }

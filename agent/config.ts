@@ -35,6 +35,7 @@ export const AGENT_ENV_VARIABLES = [
   "AGENT_STATE_DIR",
   "SEND_TIMEOUT",
   "SHUTDOWN_TIMEOUT",
+  "AGENT_SPOOL_MAX_BYTES",
 ] as const;
 
 /** Defaults and bounds, in milliseconds where they are durations. */
@@ -48,6 +49,9 @@ export const AGENT_CONFIG_DEFAULTS = {
   shutdownTimeoutMs: 5_000,
   shutdownTimeoutMaxMs: 300_000,
   stateDir: "/var/lib/miniobserv-agent",
+  spoolMaxBytes: 256 * 1024 * 1024,
+  spoolMaxBytesMin: 1024 * 1024,
+  spoolMaxBytesMax: 1024 ** 4,
   logLevel: "info" as LogLevel,
 } as const;
 
@@ -66,7 +70,9 @@ export interface AgentConfig {
   netExclude: RegExp[];
   diskMountsExclude: RegExp;
   logLevel: LogLevel;
+  /** Absolute; a relative AGENT_STATE_DIR is resolved against the working directory. */
   stateDir: string;
+  spoolMaxBytes: number;
   sendTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
@@ -75,6 +81,8 @@ export interface AgentConfig {
 export interface ConfigContext {
   hostname: string;
   once: boolean;
+  /** The working directory, to resolve a relative AGENT_STATE_DIR (default "/"). */
+  cwd?: string;
 }
 
 function readToken(env: Env): string | undefined {
@@ -119,12 +127,55 @@ function readRegex(env: Env, name: string, fallback: RegExp): RegExp {
   }
 }
 
-function readStateDir(env: Env): string {
+function readStateDir(env: Env, cwd: string): string {
   const dir = readString(env, "AGENT_STATE_DIR", AGENT_CONFIG_DEFAULTS.stateDir);
-  if (!dir.startsWith("/")) {
-    throw new ConfigError(`AGENT_STATE_DIR=${JSON.stringify(dir)} must be an absolute path`);
+  const parts: string[] = [];
+  for (const seg of (dir.startsWith("/") ? dir : `${cwd}/${dir}`).split("/")) {
+    if (seg === "..") parts.pop();
+    else if (seg !== "" && seg !== ".") parts.push(seg);
   }
-  return dir;
+  return "/" + parts.join("/");
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1000,
+  kib: 1024,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1000 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1000 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** A byte size: a whole number, optionally with a unit (`268435456`, `256MiB`, `1GB`). */
+function readByteSize(env: Env, name: string, fallback: number, min: number, max: number) {
+  const v = readString(env, name);
+  if (v === undefined) return fallback;
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(v);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new ConfigError(
+      `${name}=${
+        JSON.stringify(v)
+      } is not a size; use bytes or a unit: KiB, MiB, GiB, TiB, kB, MB, GB, TB`,
+    );
+  }
+  const bytes = Number(m[1]) * unit;
+  if (bytes < min || bytes > max) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(v)} is out of range; allowed ${min / 1024 ** 2} MiB to ${
+        max / 1024 ** 4
+      } TiB`,
+    );
+  }
+  return bytes;
 }
 
 /** Reads and validates the whole configuration; throws ConfigError on the first bad value. */
@@ -144,7 +195,14 @@ export function loadAgentConfig(env: Env, ctx: ConfigContext): AgentConfig {
     netExclude: readPatternList(env, "NET_EXCLUDE", [...DEFAULT_NET_EXCLUDE]),
     diskMountsExclude: readRegex(env, "DISK_MOUNTS_EXCLUDE", DEFAULT_MOUNT_POINTS_EXCLUDE),
     logLevel: readEnum(env, "LOG_LEVEL", LOG_LEVELS, d.logLevel),
-    stateDir: readStateDir(env),
+    stateDir: readStateDir(env, ctx.cwd ?? "/"),
+    spoolMaxBytes: readByteSize(
+      env,
+      "AGENT_SPOOL_MAX_BYTES",
+      d.spoolMaxBytes,
+      d.spoolMaxBytesMin,
+      d.spoolMaxBytesMax,
+    ),
     sendTimeoutMs: readDuration(
       env,
       "SEND_TIMEOUT",

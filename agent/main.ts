@@ -9,13 +9,24 @@
  * is reading `/proc`. Disk usage also needs FFI (libc's `statvfs`; Deno has no statfs API,
  * see agent/statfs/statfs_ffi.ts), which escapes Deno's sandbox anyway. What the agent
  * really touches: reads under `/proc`, its own environment variables only
- * (AGENT_ENV_VARIABLES), `Deno.hostname()`, libc, and outbound HTTP to SERVER_URL.
+ * (AGENT_ENV_VARIABLES), `Deno.hostname()`, libc, reads and writes under AGENT_STATE_DIR
+ * (the spool and rejected/), and outbound HTTP to SERVER_URL.
  * Least privilege is therefore enforced by the OS instead: run it as an unprivileged user
- * (it needs no root: /proc/stat, meminfo, diskstats, net/dev and statvfs are world-readable).
+ * (it needs no root: /proc/stat, meminfo, diskstats, net/dev and statvfs are world-readable;
+ * deploy/miniobserv-agent.service does exactly that).
+ *
+ * V8 flags (the `agent` task; DENO_V8_FLAGS in the systemd unit): `--jitless`, because an
+ * agent that works a few milliseconds every 10 s gains nothing from optimizing compilers,
+ * whose code alone adds about 5 MB of resident memory (measured: same CPU, 59 → 53 MB);
+ * `--no-memory-reducer`, because V8's idle-time full collections, run between every two
+ * ticks, cost more CPU than the ticks' own work (measured: 2.5 → 1.7 s of CPU per hour);
+ * `--single-threaded-gc`, because a heap of a few MB needs no helper threads. See
+ * `deno task bench:agent`.
  */
 import { Backoff } from "../shared/backoff.ts";
 import { ConfigError, type Env } from "../shared/config_env.ts";
 import { createLogger, type Logger } from "../shared/log.ts";
+import { LIMITS } from "../shared/metric_names.ts";
 import { parseAgentArgs, USAGE } from "./args.ts";
 import { BatchBuilder } from "./batch_builder.ts";
 import { CollectLoop } from "./collect_loop.ts";
@@ -28,18 +39,31 @@ import {
   type ServerConfig,
 } from "./config.ts";
 import { Counters } from "./counters.ts";
+import { DeliveryLoop } from "./delivery_loop.ts";
 import { errorMessage } from "./errors.ts";
-import { MemoryBatchQueue } from "./memory_batch_queue.ts";
+import { metricRecord, metricRequestBody } from "./metric_records.ts";
 import { collectOnce } from "./once.ts";
 import { Sender } from "./sender.ts";
-import { SendLoop } from "./send_loop.ts";
 import { sleep } from "./sleep.ts";
+import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
+import { RejectedStore } from "./spool/rejected_store.ts";
+import { Spool } from "./spool/spool.ts";
 import { type LoadedStatfs, openStatfs } from "./statfs/statfs_ffi.ts";
-import { TokenSource } from "./token_source.ts";
+import { TokenSources } from "./token_source.ts";
+
+/**
+ * Largest merged request, in bytes of JSON before compression: the server refuses bodies
+ * over 5 MiB (also once decompressed), so merges stop well short of it.
+ */
+export const MERGED_REQUEST_MAX_BYTES = 4 * 1024 * 1024;
+/** The rejected/ folder may take this share of AGENT_SPOOL_MAX_BYTES. */
+const REJECTED_SHARE = 1 / 16;
 
 /** Exit status for a bad command line (EX_USAGE) and a bad configuration (EX_CONFIG). */
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
+/** Exit status when the state directory cannot be used (EX_CANTCREAT). */
+const EXIT_STATE_DIR = 73;
 
 const writeStderr = (line: string) => console.error(line);
 
@@ -58,6 +82,20 @@ function loadStatfs(logger: Logger): LoadedStatfs | null {
   }
 }
 
+/**
+ * Reads a /proc file synchronously. /proc text is made by the kernel on the spot and never
+ * waits on a disk, so nothing is gained by a worker thread; an asynchronous read costs a
+ * hand-off to one each time (and at a 10 s interval a new thread, the idle ones having
+ * exited), which was most of the agent's CPU per tick.
+ */
+function readProcFile(path: string): Promise<string> {
+  try {
+    return Promise.resolve(Deno.readTextFileSync(path));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 function buildRegistry(
   config: AgentConfig,
   logger: Logger,
@@ -66,7 +104,7 @@ function buildRegistry(
 ) {
   const collectors = createCollectors(config, {
     host: config.host,
-    readFile: (path) => Deno.readTextFile(path),
+    readFile: readProcFile,
     now: Date.now,
     statfs: statfs?.statfs ?? null,
     logger,
@@ -75,8 +113,42 @@ function buildRegistry(
   return new CollectorRegistry(collectors, logger, counters);
 }
 
-function onStopSignal(stop: () => void): void {
-  for (const sig of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(sig, stop);
+/** Calls `stop` on the first SIGTERM/SIGINT and `hurry` on a second one. */
+function onStopSignal(stop: () => void, hurry: () => void): void {
+  let seen = 0;
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    Deno.addSignalListener(sig, () => (++seen === 1 ? stop : hurry)());
+  }
+}
+
+/** Opens the spool and rejected/ in the state directory; null (logged) when it cannot. */
+async function openState(config: AgentConfig, logger: Logger, counters: Counters) {
+  const fs = denoSpoolFs();
+  try {
+    const spool = await Spool.open({
+      dir: `${config.stateDir}/spool`,
+      fs,
+      maxBytes: config.spoolMaxBytes,
+      now: Date.now,
+      logger,
+      counters,
+    });
+    const rejected = await RejectedStore.open({
+      dir: `${config.stateDir}/rejected`,
+      fs,
+      maxBytes: Math.max(1024 * 1024, Math.floor(config.spoolMaxBytes * REJECTED_SHARE)),
+      now: Date.now,
+      logger,
+      counters,
+    });
+    return { spool, rejected };
+  } catch (e) {
+    logger.error("cannot use the state directory (AGENT_STATE_DIR)", {
+      dir: config.stateDir,
+      error: errorMessage(e),
+    });
+    return null;
+  }
 }
 
 async function runAgent(
@@ -85,15 +157,18 @@ async function runAgent(
   registry: CollectorRegistry,
   logger: Logger,
   counters: Counters,
-): Promise<void> {
-  const queue = new MemoryBatchQueue(undefined, (dropped) => {
-    const total = counters.inc("batches_dropped_total", { reason: "queue_full" });
-    logger.warn("queue full; oldest batch dropped", { batch: dropped.id, dropped_total: total });
-  });
+): Promise<number> {
+  const state = await openState(config, logger, counters);
+  if (!state) return EXIT_STATE_DIR;
+  const { spool, rejected } = state;
   const collectLoop = new CollectLoop({
     registry,
     builder: new BatchBuilder(config.host, Date.now()),
-    queue,
+    sink: {
+      push: async (batch) => {
+        await spool.append(metricRecord(batch));
+      },
+    },
     intervalMs: config.collectIntervalMs,
     now: Date.now,
     sleep,
@@ -102,13 +177,17 @@ async function runAgent(
   });
   const sender = new Sender({
     serverUrl: server.url,
-    tokens: new TokenSource({ secret: server.token, subject: config.host, now: Date.now }),
+    tokens: new TokenSources({ secret: server.token, now: Date.now }).forHost,
     fetch,
     timeoutMs: config.sendTimeoutMs,
+    now: Date.now,
   });
-  const sendLoop = new SendLoop({
-    queue,
+  const deliveryLoop = new DeliveryLoop({
+    spool,
     sender,
+    requestBody: metricRequestBody,
+    rejected,
+    limits: { maxItems: LIMITS.batchMaxMetrics, maxBytes: MERGED_REQUEST_MAX_BYTES },
     backoff: new Backoff({ random: Math.random }),
     sleep,
     now: Date.now,
@@ -116,20 +195,47 @@ async function runAgent(
     counters,
   });
   const stop = new AbortController();
-  onStopSignal(() => stop.abort());
+  const abort = new AbortController();
+  onStopSignal(() => {
+    logger.info("stopping; sending what is queued", {
+      pending: spool.stats().pendingRecords,
+      shutdown_timeout_ms: config.shutdownTimeoutMs,
+    });
+    stop.abort();
+    setTimeout(() => abort.abort(), config.shutdownTimeoutMs);
+  }, () => abort.abort());
+  const spooled = spool.stats();
   logger.info("agent started", {
     host: config.host,
     server: server.url.origin,
     interval_ms: config.collectIntervalMs,
+    state_dir: config.stateDir,
+    spooled_batches: spooled.pendingRecords,
   });
-  await Promise.all([collectLoop.run(stop.signal), sendLoop.run(stop.signal)]);
-  logger.info("stopping; sending what is queued", { pending: await queue.size() });
-  const left = await sendLoop.drain(Date.now() + config.shutdownTimeoutMs);
+  await Promise.all([
+    collectLoop.run(stop.signal),
+    deliveryLoop.run({ stop: stop.signal, abort: abort.signal }),
+  ]);
+  // A tick under way at the signal may still be storing its batch: let it, within the
+  // shutdown budget, so the spool is complete and the count below exact.
+  const deadline = new Promise<void>((resolve) => {
+    if (abort.signal.aborted) resolve();
+    else abort.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await Promise.race([collectLoop.idle(), deadline]);
+  // …and send it too while the budget lasts.
+  if (spool.hasPending && !abort.signal.aborted) {
+    await deliveryLoop.run({ stop: stop.signal, abort: abort.signal });
+  }
+  const left = spool.stats().pendingRecords;
+  await spool.close();
   if (left > 0) {
-    counters.inc("batches_dropped_total", { reason: "shutdown" }, left);
-    logger.warn("stopped with unsent batches; they are lost", { unsent: left });
+    logger.warn("stopped with unsent batches; they stay in the spool for the next start", {
+      unsent: left,
+    });
   }
   logger.info("agent stopped", { counters: counters.snapshot() });
+  return 0;
 }
 
 async function main(): Promise<number> {
@@ -146,7 +252,11 @@ async function main(): Promise<number> {
   }
   let config: AgentConfig;
   try {
-    config = loadAgentConfig(readEnv(), { hostname: Deno.hostname(), once: args.once });
+    config = loadAgentConfig(readEnv(), {
+      hostname: Deno.hostname(),
+      once: args.once,
+      cwd: Deno.cwd(),
+    });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     createLogger("error", writeStderr).error(`invalid configuration: ${e.message}`);
@@ -159,10 +269,10 @@ async function main(): Promise<number> {
   if (args.once) {
     const batches = await collectOnce(registry, new BatchBuilder(config.host, Date.now()), sleep);
     for (const batch of batches) console.log(JSON.stringify(batch));
-  } else if (config.server) { // always set outside --once: loadAgentConfig requires it
-    await runAgent(config, config.server, registry, logger, counters);
+    return 0;
   }
-  return 0;
+  // config.server is always set outside --once: loadAgentConfig requires it.
+  return await runAgent(config, config.server!, registry, logger, counters);
 }
 
 // Deno.exit, not a return: a statfs blocked on a dead mount would otherwise keep the process alive.

@@ -1,16 +1,18 @@
 /**
- * Sends one batch to the server and classifies the outcome; it never retries on its own
- * except once after a 401, with a freshly minted token.
+ * Sends one request (a spooled batch, or several merged into one) to the server and
+ * classifies the answer; it never retries on its own except once after a 401, with a
+ * freshly minted token. Bodies are gzip-compressed.
  *
  * @example
  * ```ts
- * const sender = new Sender({ serverUrl, tokens, fetch, timeoutMs: 10_000 });
- * const outcome = await sender.send(batch); // { kind: "sent" | "retry" | "rejected", … }
+ * const sender = new Sender({ serverUrl, tokens: tokenSources.forHost, fetch, timeoutMs: 10_000, now: Date.now });
+ * const outcome = await sender.send({ id, host, body }); // { kind: "sent" | "retry" | "rejected", … }
  * ```
  */
-import type { MetricBatch } from "../shared/metric.ts";
+import { gzipSync } from "node:zlib";
 import { VERSION } from "../shared/version.ts";
 import { errorMessage } from "./errors.ts";
+import { parseRetryAfter } from "./retry_after.ts";
 import type { Tokens } from "./token_source.ts";
 
 /** The ingest path, appended to SERVER_URL. */
@@ -21,23 +23,61 @@ const RETRYABLE_STATUSES = new Set([408, 429]);
 /** Longest server message kept for the log. */
 const MESSAGE_MAX = 500;
 
-/** What happened: `sent` → remove, `retry` → keep and back off, `rejected` → drop for good. */
+/** One request: a batch's JSON (`body`) for `host`, under batch id `id`. */
+export interface OutgoingRequest {
+  id: string;
+  host: string;
+  body: Uint8Array;
+}
+
+/**
+ * What happened: `sent` → finished, `retry` → keep and back off, `rejected` → can never
+ * succeed. `notStored` on a retry says the server provably stored nothing (the connection
+ * was never made, or a 4xx refused the request before storage), as opposed to a 5xx, a
+ * timeout or a connection lost mid-request, after which the batch may be stored already.
+ */
 export type SendOutcome =
-  | { kind: "sent"; status: number }
-  | { kind: "retry"; reason: string; status?: number; unauthorized?: boolean }
+  | { kind: "sent"; status: number; duplicate: boolean }
+  | {
+    kind: "retry";
+    reason: string;
+    notStored: boolean;
+    status?: number;
+    unauthorized?: boolean;
+    retryAfterMs?: number;
+  }
   | { kind: "rejected"; status: number; message: string };
 
 /** What the sender needs. */
 export interface SenderOptions {
   serverUrl: URL;
-  tokens: Tokens;
+  /** The token source for a batch's host (the server accepts a batch only from its own host). */
+  tokens: (host: string) => Tokens;
   fetch: typeof fetch;
   timeoutMs: number;
+  /** The clock, for `Retry-After` dates. */
+  now: () => number;
 }
 
 /** `${SERVER_URL}/api/v1/metrics`, keeping any path prefix SERVER_URL has. */
 export function ingestUrl(serverUrl: URL): string {
   return serverUrl.href.replace(/\/+$/, "") + INGEST_PATH;
+}
+
+/** Bodies up to this size are compressed in one synchronous zlib call. */
+export const GZIP_SYNC_MAX_BYTES = 256 * 1024;
+
+/**
+ * gzip. A live batch (a few KiB) goes through zlib at once: measured at about 0.15 ms of
+ * CPU against 0.7 ms through a CompressionStream, whose stream machinery costs more than
+ * the compression. Larger bodies (merged backlog requests, up to 4 MiB) go through a
+ * CompressionStream, which does not hold the event loop while it works.
+ */
+export async function gzip(data: Uint8Array): Promise<Uint8Array> {
+  if (data.length <= GZIP_SYNC_MAX_BYTES) return new Uint8Array(gzipSync(data));
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function serverMessage(res: Response): Promise<string> {
@@ -49,7 +89,25 @@ async function serverMessage(res: Response): Promise<string> {
   return text.slice(0, MESSAGE_MAX) || `HTTP ${res.status}`;
 }
 
-/** POSTs batches as JSON with a bearer token, an agent version header and a timeout. */
+/** The messages of an error and its causes, joined (fetch says only "fetch failed" itself). */
+function describe(e: unknown): string {
+  const parts: string[] = [];
+  for (let x: unknown = e, depth = 0; x !== undefined && x !== null && depth < 5; depth++) {
+    parts.push(errorMessage(x));
+    x = x instanceof Error ? x.cause : undefined;
+  }
+  return parts.join(": ");
+}
+
+/** True when the connection itself failed (refused, unreachable, DNS): nothing was sent. */
+function isConnectError(text: string): boolean {
+  return /client error \(Connect\)|tcp connect error|dns error|Connection refused|No route to host|Network is unreachable/i
+    .test(text);
+}
+
+type Attempt = Response | { error: string; notStored: boolean };
+
+/** POSTs gzip'd JSON with a bearer token, an agent version header and a timeout. */
 export class Sender {
   readonly #url: string;
 
@@ -57,24 +115,27 @@ export class Sender {
     this.#url = ingestUrl(opts.serverUrl);
   }
 
-  /** Sends one batch; `signal` (shutdown) and the timeout both abort the request. */
-  async send(batch: MetricBatch, signal?: AbortSignal): Promise<SendOutcome> {
-    const body = JSON.stringify(batch);
-    let res = await this.#post(body, signal);
+  /** Sends one request; `signal` (shutdown) and the timeout both abort it. */
+  async send(req: OutgoingRequest, signal?: AbortSignal): Promise<SendOutcome> {
+    const body = await gzip(req.body);
+    const tokens = this.opts.tokens(req.host);
+    let res = await this.#post(body, tokens, signal);
     if (res instanceof Response && res.status === 401) {
       await res.body?.cancel();
-      this.opts.tokens.invalidate();
-      res = await this.#post(body, signal);
+      tokens.invalidate();
+      res = await this.#post(body, tokens, signal);
     }
-    if (!(res instanceof Response)) return { kind: "retry", reason: res.error };
+    if (!(res instanceof Response)) {
+      return { kind: "retry", reason: res.error, notStored: res.notStored };
+    }
     return await this.#classify(res);
   }
 
   async #classify(res: Response): Promise<SendOutcome> {
     const status = res.status;
     if (status >= 200 && status < 300) {
-      await res.body?.cancel();
-      return { kind: "sent", status };
+      const text = await res.text().catch(() => "");
+      return { kind: "sent", status, duplicate: /"duplicate"\s*:\s*true/.test(text) };
     }
     const message = await serverMessage(res);
     if (status === 401) {
@@ -82,17 +143,25 @@ export class Sender {
         kind: "retry",
         status,
         unauthorized: true,
-        reason: `server refused the token twice (401: ${message}); ` +
+        notStored: true,
+        reason: `server refused a freshly minted token (401: ${message}); ` +
           "AGENT_TOKEN most likely differs from the server's secret, or the clocks disagree",
       };
     }
     if (status >= 500 || RETRYABLE_STATUSES.has(status)) {
-      return { kind: "retry", status, reason: `server answered ${status}: ${message}` };
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.opts.now());
+      return {
+        kind: "retry",
+        status,
+        notStored: status < 500,
+        reason: `server answered ${status}: ${message}`,
+        ...(retryAfterMs === null ? {} : { retryAfterMs }),
+      };
     }
     return { kind: "rejected", status, message };
   }
 
-  async #post(body: string, signal?: AbortSignal): Promise<Response | { error: string }> {
+  async #post(body: Uint8Array, tokens: Tokens, signal?: AbortSignal): Promise<Attempt> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
     const onAbort = () => controller.abort();
@@ -100,23 +169,26 @@ export class Sender {
     try {
       return await this.opts.fetch(this.#url, {
         method: "POST",
-        body,
+        body: body as Uint8Array<ArrayBuffer>,
         signal: controller.signal,
         headers: {
-          "Authorization": `Bearer ${await this.opts.tokens.get()}`,
+          "Authorization": `Bearer ${await tokens.get()}`,
           "Content-Type": "application/json",
+          "Content-Encoding": "gzip",
           "X-Agent-Version": VERSION,
         },
       });
     } catch (e) {
-      const timedOut = controller.signal.aborted && !signal?.aborted;
-      return {
-        error: timedOut
-          ? `no answer within ${this.opts.timeoutMs} ms (SEND_TIMEOUT)`
-          : signal?.aborted
-          ? "aborted by shutdown"
-          : `network error: ${errorMessage(e)}`,
-      };
+      if (controller.signal.aborted) {
+        return {
+          error: signal?.aborted
+            ? "aborted by shutdown"
+            : `no answer within ${this.opts.timeoutMs} ms (SEND_TIMEOUT)`,
+          notStored: false,
+        };
+      }
+      const text = describe(e);
+      return { error: `network error: ${text}`, notStored: isConnectError(text) };
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

@@ -60,3 +60,17 @@ export class TokenSource implements Tokens {
     this.#token = null;
   }
 }
+
+/** One TokenSource per host, made on first use: spooled batches of an earlier host name keep their host. */
+export class TokenSources {
+  #byHost = new Map<string, TokenSource>();
+
+  constructor(private readonly opts: Omit<TokenSourceOptions, "subject">) {}
+
+  /** The token source whose tokens name `host` as subject. */
+  forHost = (host: string): Tokens => {
+    let source = this.#byHost.get(host);
+    if (!source) this.#byHost.set(host, source = new TokenSource({ ...this.opts, subject: host }));
+    return source;
+  };
+}

@@ -31,6 +31,7 @@ Deno.test("config: defaults", () => {
   assert.equal(c.diskMountsExclude, DEFAULT_MOUNT_POINTS_EXCLUDE);
   assert.equal(c.logLevel, "info");
   assert.equal(c.stateDir, "/var/lib/miniobserv-agent");
+  assert.equal(c.spoolMaxBytes, 256 * 1024 * 1024);
   assert.equal(c.sendTimeoutMs, 10_000);
   assert.equal(c.shutdownTimeoutMs, 5_000);
 });
@@ -119,12 +120,29 @@ Deno.test("config: LOG_LEVEL is one of debug, info, warn, error", () => {
   );
 });
 
-Deno.test("config: AGENT_STATE_DIR must be absolute", () => {
-  assert.equal(load({ ...BASE, AGENT_STATE_DIR: "/srv/agent" }).stateDir, "/srv/agent");
+Deno.test("config: AGENT_STATE_DIR is made absolute against the working directory", () => {
+  assert.equal(load({ ...BASE, AGENT_STATE_DIR: "/srv/agent/" }).stateDir, "/srv/agent");
+  const relative = (dir: string) =>
+    loadAgentConfig({ ...BASE, AGENT_STATE_DIR: dir }, { ...ctx, cwd: "/home/me/mo" }).stateDir;
+  assert.equal(relative("./data/agent"), "/home/me/mo/data/agent"); // what `deno task start` passes
+  assert.equal(relative("../state"), "/home/me/state");
+});
+
+Deno.test("config: AGENT_SPOOL_MAX_BYTES in bytes or with a unit, from 1 MiB to 1 TiB", () => {
+  const size = (v: string) => load({ ...BASE, AGENT_SPOOL_MAX_BYTES: v }).spoolMaxBytes;
+  assert.equal(size("268435456"), 268435456);
+  assert.equal(size("64MiB"), 64 * 1024 * 1024);
+  assert.equal(size("2 GB"), 2e9);
+  assert.equal(size("1gib"), 1024 ** 3);
   refused(
-    { ...BASE, AGENT_STATE_DIR: "state" },
-    /AGENT_STATE_DIR="state" must be an absolute path/,
+    { ...BASE, AGENT_SPOOL_MAX_BYTES: "100KiB" },
+    /AGENT_SPOOL_MAX_BYTES="100KiB" is out of range; allowed 1 MiB to 1 TiB/,
   );
+  refused(
+    { ...BASE, AGENT_SPOOL_MAX_BYTES: "lots" },
+    /AGENT_SPOOL_MAX_BYTES="lots" is not a size; use bytes or a unit/,
+  );
+  refused({ ...BASE, AGENT_SPOOL_MAX_BYTES: "5 TB" }, /out of range/);
 });
 
 Deno.test("config: SEND_TIMEOUT is a duration from 1s to 5m", () => {

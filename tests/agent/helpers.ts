@@ -40,10 +40,12 @@ export class FakeClock {
   }
 }
 
-/** A logger at debug level whose parsed lines are kept for assertions. */
-export function capturedLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+/** A logger at debug level whose parsed lines are kept for assertions; `now` stamps them. */
+export function capturedLogger(
+  now: () => number = Date.now,
+): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger("debug", (line) => lines.push(JSON.parse(line)));
+  const logger = createLogger("debug", (line) => lines.push(JSON.parse(line)), now);
   return { logger, lines };
 }
 

@@ -11,6 +11,7 @@ import { parseMountinfo } from "../../agent/proc/parse_mountinfo.ts";
 import { verifyToken } from "../../shared/jwt.ts";
 import { type MetricBatch, validateBatch } from "../../shared/metric.ts";
 import { VERSION } from "../../shared/version.ts";
+import { assertEachCollectedSampleStoredOnce, collectedBatches } from "../e2e/agent_oracle.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SECRET = "test-secret-test-secret-test-secret!";
@@ -120,16 +121,26 @@ Deno.test("main: SERVER_URL is required outside --once; an unknown argument is r
   assert.match(text(bad.stderr), /unknown argument "--bogus"/);
 });
 
+/** Reads a request body, gunzipping it when the agent compressed it. */
+async function bodyOf(req: Request): Promise<MetricBatch> {
+  const gz = req.headers.get("content-encoding") === "gzip";
+  return await new Response(gz ? req.body!.pipeThrough(new DecompressionStream("gzip")) : req.body)
+    .json();
+}
+
 Deno.test("main: runs against a server, authenticates, and exits 0 on SIGTERM", async () => {
   const batches: MetricBatch[] = [];
   const auth: string[] = [];
   const versions: string[] = [];
+  const encodings: string[] = [];
   let gotOne!: () => void;
   const first = new Promise<void>((r) => gotOne = r);
+  const stateDir = await Deno.makeTempDir({ prefix: "agent-main-" });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     auth.push(req.headers.get("authorization") ?? "");
     versions.push(req.headers.get("x-agent-version") ?? "");
-    batches.push(await req.json());
+    encodings.push(req.headers.get("content-encoding") ?? "");
+    batches.push(await bodyOf(req));
     gotOne();
     return new Response(null, { status: 202 });
   });
@@ -138,11 +149,12 @@ Deno.test("main: runs against a server, authenticates, and exits 0 on SIGTERM", 
       SERVER_URL: `http://127.0.0.1:${server.addr.port}`,
       AGENT_TOKEN: SECRET,
       AGENT_HOST: "test-host",
+      AGENT_STATE_DIR: stateDir,
       COLLECT_INTERVAL: "1s",
       LOG_LEVEL: "info",
     }, false).spawn();
     const stderrText = new Response(child.stderr).text();
-    await first; // the first batch needs two ticks: CPU and rates seed on the first
+    await first;
     child.kill("SIGTERM");
     const status = await child.status;
     const stderr = await stderrText;
@@ -154,10 +166,111 @@ Deno.test("main: runs against a server, authenticates, and exits 0 on SIGTERM", 
     assert.ok(result.ok);
     assert.equal(batches[0].host, "test-host");
     assert.match(batches[0].id, /^test-host-\d+-\d+$/);
+    assert.equal(encodings[0], "gzip");
     const claims = await verifyToken(auth[0].replace(/^Bearer /, ""), SECRET, Date.now);
     assert.deepEqual([claims.sub, claims.scope], ["test-host", "ingest"]);
     assert.equal(versions[0], VERSION);
+    assert.ok(
+      (await Deno.stat(`${stateDir}/spool/checkpoint.json`)).isFile,
+      "spool in the state dir",
+    );
   } finally {
     await server.shutdown();
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
+
+Deno.test("main: a state directory that cannot be created stops the agent with exit 73", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    const out = await agentCommand([], {
+      SERVER_URL: "http://127.0.0.1:9",
+      AGENT_TOKEN: SECRET,
+      AGENT_STATE_DIR: `${file}/state`,
+    }).output();
+    assert.equal(out.code, 73);
+    const line = JSON.parse(text(out.stderr).trim().split("\n").at(-1)!);
+    assert.equal(line.msg, "cannot use the state directory (AGENT_STATE_DIR)");
+    assert.match(line.error, /spool: opening .*\/state\/spool/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("main: SIGTERM with the server down exits 0 in SHUTDOWN_TIMEOUT; the next start delivers the spool", async () => {
+  const stateDir = await Deno.makeTempDir({ prefix: "agent-main-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens: connection refused
+  const vars = {
+    SERVER_URL: `http://127.0.0.1:${port}`,
+    AGENT_TOKEN: SECRET,
+    AGENT_HOST: "test-host",
+    AGENT_STATE_DIR: stateDir,
+    COLLECT_INTERVAL: "1s",
+    SHUTDOWN_TIMEOUT: "1s",
+    LOG_LEVEL: "debug",
+  };
+  try {
+    const child = agentCommand([], vars, false).spawn();
+    const stderrText = new Response(child.stderr).text();
+    await new Promise((r) => setTimeout(r, 3500));
+    const t0 = Date.now();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    const took = Date.now() - t0;
+    const logs = (await stderrText).trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(status.code, 0);
+    assert.ok(took < 1000 + 1500, `stopped ${took} ms after SIGTERM (SHUTDOWN_TIMEOUT 1s)`);
+    const collected = logs.filter((l) => l.msg === "collected").flatMap((l) => l.batches);
+    assert.ok(collected.length >= 2);
+    const kept = logs.find((l) =>
+      l.msg === "stopped with unsent batches; they stay in the spool for the next start"
+    );
+    // Every batch logged as collected is in the spool (a tick under way at the signal may
+    // have added one more).
+    assert.ok(kept.unsent >= collected.length && kept.unsent <= collected.length + 1);
+
+    // The server is back: the next start sends every spooled batch, each sample once.
+    const samples = new Map<string, { series: string; ms: number; n: number }>();
+    const ids: string[] = [];
+    const server = Deno.serve({ hostname: "127.0.0.1", port, onListen() {} }, async (req) => {
+      const batch = await bodyOf(req);
+      ids.push(batch.id);
+      for (const m of batch.metrics) {
+        const series = `${m.name}${JSON.stringify(m.labels)}`;
+        const ms = Date.parse(m.time);
+        const s = samples.get(`${series}@${ms}`) ?? { series, ms, n: 0 };
+        s.n++;
+        samples.set(`${series}@${ms}`, s);
+      }
+      return new Response(null, { status: 202 });
+    });
+    try {
+      const again = agentCommand([], { ...vars, COLLECT_INTERVAL: "5m" }, false).spawn();
+      const againLog = new Response(again.stderr).text();
+      const deadline = Date.now() + 15_000;
+      const spooled = collected.reduce((n: number, b: { metrics: number }) => n + b.metrics, 0);
+      while (samples.size < spooled && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      again.kill("SIGTERM");
+      assert.equal((await again.status).code, 0);
+      const opened = (await againLog).split("\n").find((l) => l.includes('"spool opened"'))!;
+      assert.equal(JSON.parse(opened).pending_batches, kept.unsent);
+      const report = assertEachCollectedSampleStoredOnce(
+        collectedBatches(logs.map((l) => JSON.stringify(l))),
+        [...samples.values()],
+      );
+      assert.ok(report.totalStored >= spooled);
+      assert.ok(
+        ids.some((id) => /:\d+$/.test(id)) || collected.length <= 2,
+        `the backlog went in merged requests: ${ids}`,
+      );
+    } finally {
+      await server.shutdown();
+    }
+  } finally {
+    await Deno.remove(stateDir, { recursive: true });
   }
 });

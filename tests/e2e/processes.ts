@@ -1,6 +1,7 @@
 /**
  * Runs the real programs as child processes for end-to-end tests: the server (its port
- * read from its "listening" log line) and the agent, each stopped with SIGTERM.
+ * read from its "listening" log line) and the agent, each stopped with SIGTERM (or killed
+ * with any signal, e.g. SIGKILL to simulate a crash).
  */
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -12,6 +13,12 @@ export interface RunningProgram {
   stop(): Promise<number>;
   /** Resolves with the exit code when the program ends by itself. */
   readonly exited: Promise<number>;
+  /** The child's process id. */
+  readonly pid: number;
+  /** Sends `signal` (SIGKILL: a crash) and resolves with the exit code once it ended. */
+  kill(signal: Deno.Signal): Promise<number>;
+  /** Resolves with the first log line (so far or to come) matching `pred`. */
+  lineSeen(pred: (line: string) => boolean, timeoutMs: number): Promise<string>;
 }
 
 /** A running server and the base URL it listens on. */
@@ -86,14 +93,29 @@ function spawn(entry: string, env: Record<string, string>, perms: string[]): {
   return { child, logLines, lineSeen, exited };
 }
 
-function stopper(child: Deno.ChildProcess, exited: Promise<number>) {
-  return async () => {
+function killer(child: Deno.ChildProcess, exited: Promise<number>) {
+  return async (signal: Deno.Signal) => {
     try {
-      child.kill("SIGTERM");
+      child.kill(signal);
     } catch {
       // already exited
     }
     return await exited;
+  };
+}
+
+function stopper(child: Deno.ChildProcess, exited: Promise<number>) {
+  return () => killer(child, exited)("SIGTERM");
+}
+
+function controls(p: ReturnType<typeof spawn>) {
+  return {
+    logLines: p.logLines,
+    exited: p.exited,
+    pid: p.child.pid,
+    stop: stopper(p.child, p.exited),
+    kill: killer(p.child, p.exited),
+    lineSeen: p.lineSeen,
   };
 }
 
@@ -108,22 +130,31 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   ]);
   const line = await p.lineSeen((l) => l.includes('"msg":"listening"'), 60_000);
   const { port } = JSON.parse(line) as { port: number };
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    logLines: p.logLines,
-    exited: p.exited,
-    stop: stopper(p.child, p.exited),
-  };
+  return { baseUrl: `http://127.0.0.1:${port}`, ...controls(p) };
 }
 
-/** Starts `agent/main.ts` (all permissions: Deno requires them to read /proc). */
+/**
+ * The `deno run` flags of the `agent` task in deno.json (all permissions, which Deno
+ * requires to read /proc, and the V8 flags the agent runs with), so tests run the agent
+ * as operators do.
+ */
+export function agentTaskFlags(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const words = String(config.tasks.agent).trim().split(/\s+/);
+  if (words[0] !== "deno" || words[1] !== "run" || words.at(-1) !== "agent/main.ts") {
+    throw new Error(`unexpected agent task: ${config.tasks.agent}`);
+  }
+  return words.slice(2, -1);
+}
+
+/** Starts `agent/main.ts` with the `agent` task's flags (plus `args`, more `deno run` flags). */
 export async function startAgent(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<RunningProgram> {
-  const p = spawn("agent/main.ts", env, ["--allow-all", ...args]);
+  const p = spawn("agent/main.ts", env, [...agentTaskFlags(), ...args]);
   await p.lineSeen((l) => l.includes('"msg":"agent started"'), 30_000);
-  return { logLines: p.logLines, exited: p.exited, stop: stopper(p.child, p.exited) };
+  return controls(p);
 }
 
 /** Polls `fn` every 200 ms until it returns a value other than undefined, or fails after `timeoutMs`. */

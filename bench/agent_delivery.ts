@@ -1,0 +1,342 @@
+/**
+ * `deno task bench:agent`: what the agent costs and how fast its spool moves.
+ *
+ * 1. Spool append rate: batches appended (each fdatasync'ed, the agent's policy) per second.
+ * 2. Spool drain rate: a spool reopened from disk, claimed in merged requests of at most
+ *    5,000 metrics, each built into its JSON body and gzip'd, and acknowledged (checkpoint
+ *    written atomically): the agent's own share of delivering a backlog, without a server.
+ * 3. A one-hour backlog at a 10 s interval (360 batches of a large host, 119 metrics each)
+ *    delivered by the real delivery loop to an in-process endpoint that gunzips and parses.
+ * 4. The real agent (run exactly as the `agent` task in deno.json runs it, V8 flags included)
+ *    on this machine's /proc, sending to an in-process endpoint: steady RSS and CPU time,
+ *    measured from /proc/<pid>/stat (and `perf stat` task-clock when perf is installed,
+ *    which is exact where /proc counts 10 ms ticks) and /proc/<pid>/status after a warm-up,
+ *    over a window (`BENCH_AGENT_WINDOW_S`, default 180 s) at a 10 s interval, scaled to
+ *    one hour. A second agent at a 1 s interval over the same window gives the cost of one
+ *    tick.
+ *
+ * Targets: RSS under 60 MB, under 1 s of CPU per hour at a 10 s interval. A miss is
+ * reported, never fails the run.
+ */
+import { Counters } from "../agent/counters.ts";
+import { DeliveryLoop } from "../agent/delivery_loop.ts";
+import { metricRecord, metricRequestBody } from "../agent/metric_records.ts";
+import { gzip, Sender } from "../agent/sender.ts";
+import { sleep } from "../agent/sleep.ts";
+import { denoSpoolFs } from "../agent/spool/deno_spool_fs.ts";
+import { RejectedStore } from "../agent/spool/rejected_store.ts";
+import { Spool } from "../agent/spool/spool.ts";
+import { TokenSources } from "../agent/token_source.ts";
+import { Backoff } from "../shared/backoff.ts";
+import { silentLogger } from "../shared/log.ts";
+import type { Metric, MetricBatch } from "../shared/metric.ts";
+import type { MetricName } from "../shared/metric_names.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const SECRET = "bench-agent-secret-".padEnd(40, "x");
+const WINDOW_S = Number(Deno.env.get("BENCH_AGENT_WINDOW_S") ?? 180);
+const WARM_UP_S = 25;
+const TARGET_RSS_MB = 60;
+const TARGET_CPU_S_PER_HOUR = 1;
+const LIMITS = { maxItems: 5000, maxBytes: 4 * 1024 * 1024 };
+const CLK_TCK = 100; // USER_HZ on Linux
+
+/** A large host's tick: 119 series (65 CPU, memory, load, 4 NICs, 8 disks, 8 mounts). */
+function bigBatch(host: string, i: number, startMs: number): MetricBatch {
+  const s: { name: MetricName; labels: Record<string, string> }[] = [];
+  for (let c = -1; c < 64; c++) {
+    s.push({ name: "cpu.usage_pct", labels: { core: c < 0 ? "total" : String(c) } });
+  }
+  for (const name of ["mem.used_pct", "mem.used_bytes", "mem.total_bytes"] as const) {
+    s.push({ name, labels: {} });
+  }
+  for (const name of ["system.load1", "system.load5", "system.load15"] as const) {
+    s.push({ name, labels: {} });
+  }
+  for (let k = 0; k < 4; k++) {
+    s.push({ name: "net.bytes_in", labels: { iface: `eth${k}` } });
+    s.push({ name: "net.bytes_out", labels: { iface: `eth${k}` } });
+  }
+  for (let k = 0; k < 8; k++) {
+    s.push({ name: "disk.read_bytes", labels: { device: `nvme${k}n1` } });
+    s.push({ name: "disk.write_bytes", labels: { device: `nvme${k}n1` } });
+    for (const name of ["disk.used_pct", "disk.used_bytes", "disk.total_bytes"] as const) {
+      s.push({ name, labels: { mount: k === 0 ? "/" : `/srv/data${k}` } });
+    }
+  }
+  const time = new Date(startMs + i * 10_000).toISOString();
+  const metrics: Metric[] = s.slice(0, 119).map((x, j) => ({
+    time,
+    host,
+    name: x.name,
+    value: Math.round(((i * 31 + j * 7) % 1000) * 1.37 * 100) / 100,
+    labels: x.labels,
+  }));
+  return { id: `${host}-${startMs}-${i + 1}`, host, metrics };
+}
+
+function openSpool(dir: string, syncAppends = true) {
+  return Spool.open({
+    dir,
+    fs: denoSpoolFs(),
+    maxBytes: 256 * 1024 * 1024,
+    syncAppends,
+    now: Date.now,
+    logger: silentLogger,
+    counters: new Counters(),
+  });
+}
+
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const rows: string[][] = [];
+const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
+
+async function appendRate(syncAppends: boolean): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "bench-spool-" });
+  const spool = await openSpool(dir, syncAppends);
+  const start = Date.now() - 3600_000;
+  const records = Array.from({ length: 2000 }, (_, i) => metricRecord(bigBatch("b", i, start)));
+  const bytes = records.reduce((n, r) => n + r.payload.length, 0);
+  const t0 = performance.now();
+  for (const r of records) await spool.append(r);
+  const s = (performance.now() - t0) / 1000;
+  await spool.close();
+  await Deno.remove(dir, { recursive: true });
+  row(
+    `spool append${
+      syncAppends ? " (fdatasync each, the agent's policy)" : " (no fsync, reference)"
+    }`,
+    `${Math.round(records.length / s)} batches/s`,
+    `${mb(bytes / s)} MiB/s`,
+    `2,000 batches of 119 metrics (${(bytes / records.length / 1024).toFixed(1)} KiB each)`,
+  );
+}
+
+async function drainRate(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "bench-spool-" });
+  let spool = await openSpool(dir, false);
+  const start = Date.now() - 3600_000;
+  const n = 8640; // one day at 10 s
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const r = metricRecord(bigBatch("b", i, start));
+    bytes += r.payload.length;
+    await spool.append(r);
+  }
+  await spool.close();
+  const t0 = performance.now();
+  spool = await openSpool(dir); // cold: every payload is read back from disk
+  const opened = performance.now();
+  let requests = 0;
+  let gz = 0;
+  while (spool.hasPending) {
+    const { head } = await spool.claimRound(LIMITS, Infinity);
+    gz += (await gzip(metricRequestBody(head!))).length;
+    await spool.complete(head!);
+    requests++;
+  }
+  const s = (performance.now() - t0) / 1000;
+  await spool.close();
+  await Deno.remove(dir, { recursive: true });
+  row(
+    "spool drain (reopen, claim, merge, gzip, acknowledge)",
+    `${Math.round(n / s)} batches/s`,
+    `${mb(bytes / s)} MiB/s`,
+    `one day at 10 s (${n} batches, ${mb(bytes)} MiB) in ${s.toFixed(1)} s: ${requests} ` +
+      `requests, ${mb(gz)} MiB gzip'd; reopen ${((opened - t0) / 1000).toFixed(2)} s`,
+  );
+}
+
+/** An endpoint that gunzips, parses and answers 202, like the server minus storage. */
+function fakeServer() {
+  const stats = { requests: 0, metrics: 0 };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = req.headers.get("content-encoding") === "gzip"
+      ? req.body!.pipeThrough(new DecompressionStream("gzip"))
+      : req.body!;
+    const batch = await new Response(body).json() as MetricBatch;
+    stats.requests++;
+    stats.metrics += batch.metrics.length;
+    return Response.json({ ingested: batch.metrics.length }, { status: 202 });
+  });
+  return { server, stats, url: new URL(`http://127.0.0.1:${server.addr.port}`) };
+}
+
+async function backlogDelivery(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "bench-backlog-" });
+  let spool = await openSpool(`${dir}/spool`, false);
+  const start = Date.now() - 3600_000;
+  for (let i = 0; i < 360; i++) await spool.append(metricRecord(bigBatch("b", i, start)));
+  await spool.close();
+  const { server, stats, url } = fakeServer();
+  const t0 = performance.now();
+  spool = await openSpool(`${dir}/spool`);
+  const counters = new Counters();
+  const loop = new DeliveryLoop({
+    spool,
+    sender: new Sender({
+      serverUrl: url,
+      tokens: new TokenSources({ secret: SECRET, now: Date.now }).forHost,
+      fetch,
+      timeoutMs: 10_000,
+      now: Date.now,
+    }),
+    requestBody: metricRequestBody,
+    rejected: await RejectedStore.open({
+      dir: `${dir}/rejected`,
+      fs: denoSpoolFs(),
+      maxBytes: 1 << 20,
+      now: Date.now,
+      logger: silentLogger,
+      counters,
+    }),
+    limits: LIMITS,
+    backoff: new Backoff({ random: Math.random }),
+    sleep,
+    now: Date.now,
+    logger: silentLogger,
+    counters,
+  });
+  const stop = new AbortController();
+  stop.abort(); // deliver what is pending, then return
+  const left = await loop.run({ stop: stop.signal, abort: new AbortController().signal });
+  const s = (performance.now() - t0) / 1000;
+  await spool.close();
+  await server.shutdown();
+  await Deno.remove(dir, { recursive: true });
+  row(
+    "one-hour backlog at 10 s, delivery loop → local endpoint",
+    `${s.toFixed(2)} s`,
+    `${Math.round(360 / s)} batches/s`,
+    `360 batches / ${stats.metrics} metrics in ${stats.requests} requests, ${left} left ` +
+      "(agent side only; the real server on PostgreSQL: tests/e2e/agent_backlog_test.ts)",
+  );
+}
+
+/** utime+stime (s) and VmRSS (kB) of a process. */
+async function usage(pid: number): Promise<{ cpuS: number; rssKb: number }> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return {
+    cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)![1]),
+  };
+}
+
+/** The `deno run` arguments of the `agent` task, so the bench measures what operators run. */
+function agentTaskArgs(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const words = String(config.tasks.agent).trim().split(/\s+/);
+  if (words[0] !== "deno" || words[1] !== "run") throw new Error("unexpected agent task");
+  return words.slice(1);
+}
+
+/** CPU milliseconds of `pid` over `seconds`, exactly, from `perf stat`; null without perf. */
+async function perfTaskClock(pid: number, seconds: number): Promise<number | null> {
+  try {
+    const out = await new Deno.Command("perf", {
+      args: ["stat", "-e", "task-clock", "-p", String(pid), "--", "sleep", String(seconds)],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const m = /([\d.,]+)\s+msec\s+task-clock/.exec(new TextDecoder().decode(out.stderr));
+    return out.success && m ? Number(m[1].replace(/,/g, "")) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
+  const { server, stats, url } = fakeServer();
+  const args = agentTaskArgs();
+  const start = (interval: string) =>
+    Deno.makeTempDir({ prefix: "bench-agent-" }).then((dir) => ({
+      dir,
+      child: new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: ROOT,
+        env: {
+          SERVER_URL: url.href,
+          AGENT_TOKEN: SECRET,
+          AGENT_HOST: `bench-${interval}`,
+          AGENT_STATE_DIR: dir,
+          COLLECT_INTERVAL: interval,
+          LOG_LEVEL: "warn",
+        },
+        stdin: "null",
+        stdout: "null",
+        stderr: "inherit",
+      }).spawn(),
+    }));
+  const slow = await start("10s");
+  const fast = await start("1s");
+  console.error(
+    `bench:agent: warming up ${WARM_UP_S} s, then measuring two real agents for ${WINDOW_S} s…`,
+  );
+  await new Promise((r) => setTimeout(r, WARM_UP_S * 1000));
+  const [slow0, fast0] = [await usage(slow.child.pid), await usage(fast.child.pid)];
+  const rss: number[] = [];
+  const t0 = performance.now();
+  const perf = perfTaskClock(slow.child.pid, WINDOW_S);
+  while (performance.now() - t0 < WINDOW_S * 1000) {
+    await new Promise((r) => setTimeout(r, 5000));
+    rss.push((await usage(slow.child.pid)).rssKb);
+  }
+  const perfMs = await perf;
+  const seconds = (performance.now() - t0) / 1000;
+  const [slow1, fast1] = [await usage(slow.child.pid), await usage(fast.child.pid)];
+  for (const a of [slow, fast]) {
+    a.child.kill("SIGTERM");
+    await a.child.status;
+    await Deno.remove(a.dir, { recursive: true });
+  }
+  await server.shutdown();
+  const slowCpu = perfMs !== null ? perfMs / 1000 : slow1.cpuS - slow0.cpuS;
+  const fastCpu = fast1.cpuS - fast0.cpuS;
+  const cpuPerHour = slowCpu * 3600 / seconds;
+  const source = perfMs !== null
+    ? `perf stat task-clock; /proc/<pid>/stat says ${(slow1.cpuS - slow0.cpuS).toFixed(2)} s`
+    : "utime+stime from /proc/<pid>/stat, 10 ms resolution";
+  const perTickMs = fastCpu * 1000 / seconds;
+  const sorted = [...rss].sort((a, b) => a - b);
+  const rssMb = sorted[Math.floor(sorted.length / 2)] / 1024;
+  row(
+    "real agent at 10 s: CPU time per hour",
+    `${cpuPerHour.toFixed(2)} s/h`,
+    cpuPerHour < TARGET_CPU_S_PER_HOUR ? "PASS (< 1 s)" : "MISS (target < 1 s)",
+    `${slowCpu.toFixed(3)} s of CPU in ${seconds.toFixed(0)} s × 3600/${seconds.toFixed(0)} ` +
+      `(${source})`,
+  );
+  row(
+    "real agent at 10 s: steady RSS",
+    `${rssMb.toFixed(1)} MB`,
+    rssMb < TARGET_RSS_MB ? "PASS (< 60 MB)" : "MISS (target < 60 MB)",
+    `median VmRSS of ${rss.length} samples every 5 s; max ${(sorted.at(-1)! / 1024).toFixed(1)} MB`,
+  );
+  row(
+    "real agent at 1 s: CPU per tick",
+    `${perTickMs.toFixed(2)} ms`,
+    `≈ ${(perTickMs * 360 / 1000).toFixed(2)} s/h at 10 s`,
+    `${fastCpu.toFixed(2)} s over ${seconds.toFixed(0)} ticks (collect, spool append + ` +
+      `fdatasync, 1 checkpoint, gzip, HTTP); endpoint saw ${stats.requests} requests`,
+  );
+  return { rssMb, cpuPerHour };
+}
+
+await appendRate(true);
+await appendRate(false);
+await drainRate();
+await backlogDelivery();
+await realAgents();
+
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+console.log(`\nbench:agent (Deno ${Deno.version.deno}, ${Deno.build.os}/${Deno.build.arch})\n`);
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  "));
+console.log(
+  `\nMethod: the real agent process (\`deno ${agentTaskArgs().join(" ")}\`) runs on this ` +
+    "machine's /proc against an in-process endpoint; CPU is its CPU time over the window " +
+    "after a warm-up, scaled to one hour; RSS is the median VmRSS over the window (it counts " +
+    "the pages of the deno executable the process touched). Targets are reported, never " +
+    "enforced.",
+);
