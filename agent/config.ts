@@ -21,6 +21,8 @@ import { SECRET_MIN_LENGTH } from "../shared/jwt.ts";
 import { LOG_LEVELS, type LogLevel } from "../shared/log.ts";
 import { validateHost } from "../shared/metric.ts";
 import { DEFAULT_MOUNT_POINTS_EXCLUDE, DEFAULT_NET_EXCLUDE } from "./collectors/defaults.ts";
+import { AGENT_TELEMETRY_ENV_VARIABLES } from "./telemetry/config.ts";
+import { LOG_TAIL_ENV_VARIABLES } from "./logs/config.ts";
 
 /** Every variable the agent reads; main.ts reads exactly these (and deno.json allows only these). */
 export const AGENT_ENV_VARIABLES = [
@@ -36,6 +38,8 @@ export const AGENT_ENV_VARIABLES = [
   "SEND_TIMEOUT",
   "SHUTDOWN_TIMEOUT",
   "AGENT_SPOOL_MAX_BYTES",
+  ...AGENT_TELEMETRY_ENV_VARIABLES,
+  ...LOG_TAIL_ENV_VARIABLES,
 ] as const;
 
 /** Defaults and bounds, in milliseconds where they are durations. */

@@ -221,7 +221,10 @@ export class DeliveryLoop {
   async #deliver(claim: Claim, signal: AbortSignal): Promise<SendOutcome> {
     const { spool, sender, counters, logger } = this.deps;
     const body = this.deps.requestBody(claim);
-    const outcome = await sender.send({ id: claim.id, host: claim.host, body }, signal);
+    const outcome = await sender.send(
+      { id: claim.id, host: claim.host, body, kind: claim.kind },
+      signal,
+    );
     const fields = {
       request: claim.id,
       batches: claim.records.length,
@@ -240,6 +243,7 @@ export class DeliveryLoop {
         await this.#rejected(claim, outcome, body);
         return outcome;
       case "retry":
+        counters.inc("batches_retried_total", {}, claim.records.length);
         counters.inc("send_failures_total", {
           reason: outcome.unauthorized ? "unauthorized" : outcome.status ? "status" : "network",
         });

@@ -50,6 +50,24 @@ import { RejectedStore } from "./spool/rejected_store.ts";
 import { Spool } from "./spool/spool.ts";
 import { type LoadedStatfs, openStatfs } from "./statfs/statfs_ffi.ts";
 import { TokenSources } from "./token_source.ts";
+import { type AgentTelemetryConfig, loadAgentTelemetryConfig } from "./telemetry/config.ts";
+import { instrumentCollectors } from "./telemetry/instrument_collectors.ts";
+import { instrumentFetch } from "./telemetry/instrument_fetch.ts";
+import { agentMetricsHandler, startAgentMetricsListener } from "./telemetry/listener.ts";
+import {
+  type AgentTelemetry,
+  createAgentTelemetry,
+  shutdownReport,
+} from "./telemetry/telemetry.ts";
+import { canReadProcSelfFd } from "../shared/telemetry/process_metrics.ts";
+import { VERSION } from "../shared/version.ts";
+import { LOG_LIMITS } from "../shared/log_entry.ts";
+import { acknowledgingSpool } from "./logs/acknowledging_spool.ts";
+import { loadLogTailConfig, type LogTailConfig } from "./logs/config.ts";
+import { denoLogFs } from "./logs/log_fs.ts";
+import { logRecord, logRequestBody } from "./logs/log_records.ts";
+import { LogSource } from "./logs/log_source.ts";
+import { LogTailer } from "./logs/tailer.ts";
 
 /**
  * Largest merged request, in bytes of JSON before compression: the server refuses bodies
@@ -101,6 +119,7 @@ function buildRegistry(
   logger: Logger,
   counters: Counters,
   statfs: LoadedStatfs | null,
+  telemetry: AgentTelemetry | null,
 ) {
   const collectors = createCollectors(config, {
     host: config.host,
@@ -110,7 +129,8 @@ function buildRegistry(
     logger,
     counters,
   });
-  return new CollectorRegistry(collectors, logger, counters);
+  const timed = telemetry ? instrumentCollectors(collectors, telemetry.metrics) : collectors;
+  return new CollectorRegistry(timed, logger, counters);
 }
 
 /** Calls `stop` on the first SIGTERM/SIGINT and `hurry` on a second one. */
@@ -157,10 +177,23 @@ async function runAgent(
   registry: CollectorRegistry,
   logger: Logger,
   counters: Counters,
+  telemetry: AgentTelemetry,
+  telemetryConfig: AgentTelemetryConfig,
+  printReport: boolean,
+  logsConfig: LogTailConfig,
 ): Promise<number> {
   const state = await openState(config, logger, counters);
   if (!state) return EXIT_STATE_DIR;
   const { spool, rejected } = state;
+  telemetry.metrics.setSpoolSource(() => spool.stats());
+  const metricsListener = telemetryConfig.metricsAddr
+    ? startAgentMetricsListener(
+      telemetryConfig.metricsAddr,
+      agentMetricsHandler({ registry: telemetry.registry, report: (o) => telemetry.report(o) }),
+      logger,
+    )
+    : null;
+  telemetry.start();
   const collectLoop = new CollectLoop({
     registry,
     builder: new BatchBuilder(config.host, Date.now()),
@@ -177,17 +210,50 @@ async function runAgent(
   });
   const sender = new Sender({
     serverUrl: server.url,
-    tokens: new TokenSources({ secret: server.token, now: Date.now }).forHost,
-    fetch,
+    tokens: new TokenSources({
+      secret: server.token,
+      now: Date.now,
+      onMint: () => telemetry.metrics.tokenRenewals.inc(),
+    }).forHost,
+    fetch: instrumentFetch(fetch, telemetry.metrics),
     timeoutMs: config.sendTimeoutMs,
     now: Date.now,
   });
+  // Log files (LOG_PATHS): entries travel through the same spool and sender as metrics; a
+  // file's checkpoint advances only when the spool completes its records (after the 2xx).
+  const logSource = logsConfig.enabled
+    ? new LogSource({
+      tailer: await LogTailer.open({
+        patterns: logsConfig.patterns,
+        fs: denoLogFs(),
+        checkpointDir: `${config.stateDir}/logs`,
+        startAt: logsConfig.startAt,
+        maxLineBytes: logsConfig.maxLineBytes,
+        partialFlushMs: logsConfig.partialFlushMs,
+        host: config.host,
+        now: Date.now,
+        logger,
+        counters,
+      }),
+      sink: { push: async (b) => void await spool.append(logRecord(b)) },
+      host: config.host,
+      startMs: Date.now(),
+      now: Date.now,
+      sleep,
+      logger,
+      counters,
+    })
+    : null;
   const deliveryLoop = new DeliveryLoop({
-    spool,
+    spool: logSource ? acknowledgingSpool(spool, (ids) => logSource.acknowledge(ids)) : spool,
     sender,
-    requestBody: metricRequestBody,
+    requestBody: (claim) =>
+      claim.kind === "logs" ? logRequestBody(claim) : metricRequestBody(claim),
     rejected,
-    limits: { maxItems: LIMITS.batchMaxMetrics, maxBytes: MERGED_REQUEST_MAX_BYTES },
+    limits: {
+      maxItems: Math.min(LIMITS.batchMaxMetrics, LOG_LIMITS.batchMaxEntries),
+      maxBytes: MERGED_REQUEST_MAX_BYTES,
+    },
     backoff: new Backoff({ random: Math.random }),
     sleep,
     now: Date.now,
@@ -214,6 +280,7 @@ async function runAgent(
   });
   await Promise.all([
     collectLoop.run(stop.signal),
+    logSource?.run(stop.signal),
     deliveryLoop.run({ stop: stop.signal, abort: abort.signal }),
   ]);
   // A tick under way at the signal may still be storing its batch: let it, within the
@@ -234,6 +301,11 @@ async function runAgent(
       unsent: left,
     });
   }
+  const self = await shutdownReport(telemetry);
+  logger.info("self report", self.summary);
+  if (printReport) console.log(self.json);
+  await metricsListener?.shutdown();
+  telemetry.stop();
   logger.info("agent stopped", { counters: counters.snapshot() });
   return 0;
 }
@@ -251,8 +323,13 @@ async function main(): Promise<number> {
     return 0;
   }
   let config: AgentConfig;
+  let telemetryConfig: AgentTelemetryConfig;
+  let logsConfig: LogTailConfig;
   try {
-    config = loadAgentConfig(readEnv(), {
+    const env = readEnv();
+    telemetryConfig = loadAgentTelemetryConfig(env);
+    logsConfig = loadLogTailConfig(env);
+    config = loadAgentConfig(env, {
       hostname: Deno.hostname(),
       once: args.once,
       cwd: Deno.cwd(),
@@ -265,14 +342,34 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel, writeStderr);
   const counters = new Counters();
   const statfs = loadStatfs(logger);
-  const registry = buildRegistry(config, logger, counters, statfs);
+  const telemetry = args.once ? null : createAgentTelemetry({
+    version: VERSION,
+    runtimeVersion: Deno.version.deno,
+    procFdReadable: canReadProcSelfFd(),
+    snapshotIntervalMs: telemetryConfig.snapshotIntervalMs,
+    now: Date.now,
+    counters,
+    spoolMaxBytes: config.spoolMaxBytes,
+    logger,
+  });
+  const registry = buildRegistry(config, logger, counters, statfs, telemetry);
   if (args.once) {
     const batches = await collectOnce(registry, new BatchBuilder(config.host, Date.now()), sleep);
     for (const batch of batches) console.log(JSON.stringify(batch));
     return 0;
   }
   // config.server is always set outside --once: loadAgentConfig requires it.
-  return await runAgent(config, config.server!, registry, logger, counters);
+  return await runAgent(
+    config,
+    config.server!,
+    registry,
+    logger,
+    counters,
+    telemetry!,
+    telemetryConfig,
+    args.report,
+    logsConfig,
+  );
 }
 
 // Deno.exit, not a return: a statfs blocked on a dead mount would otherwise keep the process alive.

@@ -28,6 +28,8 @@ export interface OutgoingRequest {
   id: string;
   host: string;
   body: Uint8Array;
+  /** What the body holds: metric batches go to `/api/v1/metrics`, log batches to `/api/v1/logs`. */
+  kind?: "metrics" | "logs";
 }
 
 /**
@@ -59,9 +61,12 @@ export interface SenderOptions {
   now: () => number;
 }
 
-/** `${SERVER_URL}/api/v1/metrics`, keeping any path prefix SERVER_URL has. */
-export function ingestUrl(serverUrl: URL): string {
-  return serverUrl.href.replace(/\/+$/, "") + INGEST_PATH;
+/** The log ingest path, appended to SERVER_URL. */
+export const LOG_INGEST_PATH = "/api/v1/logs";
+
+/** `${SERVER_URL}/api/v1/metrics` (or `/api/v1/logs`), keeping any path prefix SERVER_URL has. */
+export function ingestUrl(serverUrl: URL, kind: "metrics" | "logs" = "metrics"): string {
+  return serverUrl.href.replace(/\/+$/, "") + (kind === "logs" ? LOG_INGEST_PATH : INGEST_PATH);
 }
 
 /** Bodies up to this size are compressed in one synchronous zlib call. */
@@ -109,21 +114,24 @@ type Attempt = Response | { error: string; notStored: boolean };
 
 /** POSTs gzip'd JSON with a bearer token, an agent version header and a timeout. */
 export class Sender {
-  readonly #url: string;
+  readonly #urls: Record<"metrics" | "logs", string>;
 
   constructor(private readonly opts: SenderOptions) {
-    this.#url = ingestUrl(opts.serverUrl);
+    this.#urls = {
+      metrics: ingestUrl(opts.serverUrl, "metrics"),
+      logs: ingestUrl(opts.serverUrl, "logs"),
+    };
   }
 
   /** Sends one request; `signal` (shutdown) and the timeout both abort it. */
   async send(req: OutgoingRequest, signal?: AbortSignal): Promise<SendOutcome> {
     const body = await gzip(req.body);
     const tokens = this.opts.tokens(req.host);
-    let res = await this.#post(body, tokens, signal);
+    let res = await this.#post(this.#urls[req.kind ?? "metrics"], body, tokens, signal);
     if (res instanceof Response && res.status === 401) {
       await res.body?.cancel();
       tokens.invalidate();
-      res = await this.#post(body, tokens, signal);
+      res = await this.#post(this.#urls[req.kind ?? "metrics"], body, tokens, signal);
     }
     if (!(res instanceof Response)) {
       return { kind: "retry", reason: res.error, notStored: res.notStored };
@@ -161,13 +169,18 @@ export class Sender {
     return { kind: "rejected", status, message };
   }
 
-  async #post(body: Uint8Array, tokens: Tokens, signal?: AbortSignal): Promise<Attempt> {
+  async #post(
+    url: string,
+    body: Uint8Array,
+    tokens: Tokens,
+    signal?: AbortSignal,
+  ): Promise<Attempt> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      return await this.opts.fetch(this.#url, {
+      return await this.opts.fetch(url, {
         method: "POST",
         body: body as Uint8Array<ArrayBuffer>,
         signal: controller.signal,

@@ -27,6 +27,8 @@ export interface TokenSourceOptions {
   now: () => number;
   ttlSeconds?: number;
   refreshBeforeSeconds?: number;
+  /** Called after each token is minted (self-metrics). */
+  onMint?: () => void;
 }
 
 /** Caches one `ingest` token and re-mints it when it nears expiry or is invalidated. */
@@ -52,6 +54,7 @@ export class TokenSource implements Tokens {
       now: () => mintedAt,
     });
     this.#expiresAtMs = Math.floor(mintedAt / 1000) * 1000 + ttlSeconds * 1000;
+    this.opts.onMint?.();
     return this.#token;
   }
 

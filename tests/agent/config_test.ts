@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadAgentTelemetryConfig } from "../../agent/telemetry/config.ts";
 import { AGENT_ENV_VARIABLES, loadAgentConfig } from "../../agent/config.ts";
 import { DEFAULT_MOUNT_POINTS_EXCLUDE } from "../../agent/collectors/defaults.ts";
 import { ConfigError, type Env } from "../../shared/config_env.ts";
@@ -176,5 +177,6 @@ Deno.test("config: AGENT_ENV_VARIABLES lists every variable the config reads", (
     },
   });
   loadAgentConfig(spy, ctx);
+  loadAgentTelemetryConfig(spy);
   assert.deepEqual([...read].sort(), [...AGENT_ENV_VARIABLES].sort());
 });
