@@ -1,3 +1,4 @@
+import { loadLogTailConfig } from "../../agent/logs/config.ts";
 import assert from "node:assert/strict";
 import { loadAgentTelemetryConfig } from "../../agent/telemetry/config.ts";
 import { AGENT_ENV_VARIABLES, loadAgentConfig } from "../../agent/config.ts";
@@ -178,5 +179,6 @@ Deno.test("config: AGENT_ENV_VARIABLES lists every variable the config reads", (
   });
   loadAgentConfig(spy, ctx);
   loadAgentTelemetryConfig(spy);
+  loadLogTailConfig(spy);
   assert.deepEqual([...read].sort(), [...AGENT_ENV_VARIABLES].sort());
 });
