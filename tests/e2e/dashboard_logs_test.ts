@@ -3,14 +3,9 @@
  * file: a line written to the tailed file shows up in the live tail and in a search, shown
  * as text with its level coloured; "load older" continues by cursor; the filters stay in the
  * URL. Screenshot: `logs.png`.
- *
- * The server is `server/main.ts` when it serves the log API; until it mounts the log routes
- * (docs/adr/logs-exactly-once.md, "Wiring"), `dashboard_logs_server_runner.ts`, which is that
- * wiring. Likewise the agent is `agent/main.ts` once it reads `LOG_PATHS`, else
- * `logs_agent_runner.ts`.
+ * The programs are the real `server/main.ts` and `agent/main.ts` (with `LOG_PATHS`).
  */
 import assert from "node:assert/strict";
-import { AGENT_ENV_VARIABLES } from "../../agent/config.ts";
 import { mintToken } from "../../shared/jwt.ts";
 import { backendNamed, POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
 import {
@@ -39,36 +34,14 @@ async function databaseUrl(db: { query: (sql: string) => Promise<Record<string, 
   return url.href;
 }
 
-/** `server/main.ts` when it serves the log API, else the runner with the same wiring. */
+/** The real server, which serves the log API. */
 async function startLogServer(env: Record<string, string>): Promise<Program> {
-  const main = await startProgram("server/main.ts", env, SERVER_PERMS, '"msg":"listening"');
-  const token = await mintToken({
-    secret: SECRET,
-    subject: "probe",
-    scope: "read",
-    ttlSeconds: 60,
-    now: Date.now,
-  });
-  const probe = await fetch(`http://127.0.0.1:${main.port}/api/v1/logs/query?limit=1`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  await probe.body?.cancel();
-  if (probe.status !== 404) return main;
-  await main.stop();
-  return await startProgram(
-    "tests/e2e/dashboard_logs_server_runner.ts",
-    env,
-    SERVER_PERMS,
-    '"msg":"listening"',
-  );
+  return await startProgram("server/main.ts", env, SERVER_PERMS, '"msg":"listening"');
 }
 
-/** `agent/main.ts` when it tails `LOG_PATHS`, else the log agent runner (the same parts). */
+/** The real agent, tailing `LOG_PATHS`. */
 async function startLogAgent(env: Record<string, string>): Promise<Program> {
-  const entry = (AGENT_ENV_VARIABLES as readonly string[]).includes("LOG_PATHS")
-    ? "agent/main.ts"
-    : "tests/e2e/logs_agent_runner.ts";
-  return await startProgram(entry, env, ["--allow-all"], '"msg":"agent started"');
+  return await startProgram("agent/main.ts", env, ["--allow-all"], '"msg":"agent started"');
 }
 
 Deno.test({

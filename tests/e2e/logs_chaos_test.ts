@@ -7,15 +7,11 @@
  * the test reports (and the agent counts in `log_bytes_lost_total` / logs with `lost_bytes`);
  * every line that is in a file must still arrive exactly once.
  *
- * The programs: the real `agent/main.ts` and `server/main.ts` once they wire the log pipeline;
- * until then `logs_agent_runner.ts` and `logs_server_runner.ts`, which wire the same pieces
- * (real spool, delivery loop and sender; real routes and storage) the way the composition
- * roots are to.
+ * The programs: the real `agent/main.ts` and `server/main.ts`.
  *
  * Needs `TEST_DATABASE_URL` and `/usr/sbin/logrotate` (`apt-get install logrotate`).
  */
 import assert from "node:assert/strict";
-import { AGENT_ENV_VARIABLES } from "../../agent/config.ts";
 import { openPostgres } from "../../server/db/postgres_driver.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
@@ -35,12 +31,6 @@ const logrotateMissing = (() => {
     return `${LOGROTATE} is not installed (apt-get install -y logrotate)`;
   }
 })();
-
-/** True when the real agent reads LOG_PATHS (agent/main.ts wires the log source). */
-const agentWired = (AGENT_ENV_VARIABLES as readonly string[]).includes("LOG_PATHS");
-/** True when the real server mounts the log routes. */
-const serverWired = Deno.readTextFileSync(`${ROOT}server/http/app.ts`).includes("logsRoutes") &&
-  Deno.readTextFileSync(`${ROOT}server/main.ts`).includes("LogPartitionManager");
 
 interface Proc {
   child: Deno.ChildProcess;
@@ -152,17 +142,15 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
   };
   const startServer = async () => {
     const p = spawn(
-      serverWired
-        ? [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-net",
-          "--allow-sys",
-          "server/main.ts",
-        ]
-        : ["run", "--allow-all", "tests/e2e/logs_server_runner.ts"],
+      [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net",
+        "--allow-sys",
+        "server/main.ts",
+      ],
       serverEnv,
     );
     await p.seen((l) => l.includes('"msg":"listening"'), 60_000);
@@ -170,7 +158,7 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
   };
   const startAgent = async () => {
     const p = spawn(
-      ["run", "--allow-all", agentWired ? "agent/main.ts" : "tests/e2e/logs_agent_runner.ts"],
+      ["run", "--allow-all", "agent/main.ts"],
       agentEnv,
     );
     await p.seen((l) => l.includes('"msg":"agent started"'), 30_000);
@@ -312,9 +300,7 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
 }
 
 const skip = POSTGRES_SKIP ?? logrotateMissing;
-const via = `${agentWired ? "agent/main.ts" : "logs_agent_runner.ts"} + ${
-  serverWired ? "server/main.ts" : "logs_server_runner.ts"
-}`;
+const via = "agent/main.ts + server/main.ts";
 
 for (const mode of ["create", "copytruncate"] as const) {
   Deno.test({
