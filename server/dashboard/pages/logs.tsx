@@ -8,6 +8,9 @@ import { formatUtc } from "../static/js/format.js";
 import { type Chrome, Layout } from "./layout.tsx";
 import { hostHref } from "./overview.tsx";
 
+/** After a cut message (a variable, so formatter and linter agree on the space). */
+const TRUNCATED_NOTE = " (truncated)";
+
 /** An entry as the log API answers it. */
 export interface LogEntryView {
   id: number;
@@ -72,7 +75,7 @@ export const LogRow: FC<{ e: LogEntryView }> = ({ e }) => (
     <td data-label="Source" class="log-source">{e.source}</td>
     <td data-label="Message" class="log-message">
       {e.message}
-      {e.truncated ? <span class="muted">{" (truncated)"}</span> : null}
+      {e.truncated ? <span class="muted">{TRUNCATED_NOTE}</span> : null}
     </td>
   </tr>
 );
