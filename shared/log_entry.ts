@@ -13,7 +13,14 @@
  * ```
  */
 import { isLogEntryLevel, type LogEntryLevel } from "./log_levels.ts";
-import { parseInstant, unstorableText, validateHost, type Validation } from "./metric.ts";
+import {
+  isPlainObject,
+  parseInstant,
+  unstorableText,
+  validateBatchEnvelope,
+  validateHost,
+  type Validation,
+} from "./metric.ts";
 import { LIMITS } from "./metric_names.ts";
 
 /** One log entry. `time` is an ISO 8601 instant (up to microseconds). */
@@ -51,7 +58,6 @@ export const LOG_LIMITS = {
   fileIdMaxLength: 64,
 } as const;
 
-const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 const FILE_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 /** The UTF-8 length of `s` in bytes, without encoding it. */
@@ -70,10 +76,6 @@ export function utf8ByteLength(s: string): number {
     } else n += 3;
   }
   return n;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function validateEntry(e: unknown, batchHost: string): string | null {
@@ -125,27 +127,13 @@ function validateEntry(e: unknown, batchHost: string): string | null {
 
 /** Validates an untrusted value as a LogBatch; every failure names the entry index and the reason. */
 export function validateLogBatch(input: unknown): Validation<LogBatch> {
-  if (!isPlainObject(input)) return { ok: false, error: "batch must be a JSON object" };
-  const { id, host, entries } = input;
-  if (typeof id !== "string" || id.length === 0 || id.length > LIMITS.batchIdMaxLength) {
-    return {
-      ok: false,
-      error: `id must be a non-empty string of at most ${LIMITS.batchIdMaxLength} characters`,
-    };
-  }
-  if (!BATCH_ID_PATTERN.test(id)) {
-    return { ok: false, error: "id may contain only letters, digits, '.', '_', ':' and '-'" };
-  }
-  const hostError = validateHost(host);
-  if (hostError) return { ok: false, error: hostError };
-  if (!Array.isArray(entries)) return { ok: false, error: "entries must be an array" };
-  if (entries.length > LOG_LIMITS.batchMaxEntries) {
-    return { ok: false, error: `more than ${LOG_LIMITS.batchMaxEntries} entries in one batch` };
-  }
+  const envelope = validateBatchEnvelope(input, "entries", LOG_LIMITS.batchMaxEntries);
+  if (!envelope.ok) return envelope;
+  const { id, host, items: entries } = envelope.value;
   const out: LogEntry[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    const reason = validateEntry(e, host as string);
+    const reason = validateEntry(e, host);
     if (reason) return { ok: false, error: `entries[${i}]: ${reason}` };
     const entry: LogEntry = {
       time: e.time,
@@ -159,5 +147,5 @@ export function validateLogBatch(input: unknown): Validation<LogBatch> {
     if (e.truncated === true) entry.truncated = true;
     out[i] = entry;
   }
-  return { ok: true, value: { id, host: host as string, entries: out } };
+  return { ok: true, value: { id, host, entries: out } };
 }

@@ -30,7 +30,8 @@ export type Validation<T> = { ok: true; value: T } | { ok: false; error: string 
 
 const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** True for a JSON object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -144,10 +145,28 @@ function validateMetric(m: unknown, batchHost: string, memo: TimeMemo): string |
   return m.labels === undefined ? null : validateLabelsFast(m.labels);
 }
 
-/** Validates an untrusted value as a MetricBatch; every failure names the metric index and the reason. */
-export function validateBatch(input: unknown): Validation<MetricBatch> {
+/** The part every agent batch shares: an id, a host and an array of at most `maxItems`. */
+export interface BatchEnvelope {
+  id: string;
+  host: string;
+  /** Untrusted items (`Array.isArray` gives `any[]`); each is validated by the caller. */
+  // deno-lint-ignore no-explicit-any
+  items: any[];
+}
+
+/**
+ * Validates the envelope of an agent batch (metrics or logs): a JSON object with an `id`
+ * (1–128 of letters, digits, `.`, `_`, `:`, `-`), a valid `host`, and an `itemsKey` array of
+ * at most `maxItems` entries. The items themselves are the caller's to check.
+ */
+export function validateBatchEnvelope(
+  input: unknown,
+  itemsKey: string,
+  maxItems: number,
+): Validation<BatchEnvelope> {
   if (!isPlainObject(input)) return { ok: false, error: "batch must be a JSON object" };
-  const { id, host, metrics } = input;
+  const { id, host } = input;
+  const items = input[itemsKey];
   if (typeof id !== "string" || id.length === 0 || id.length > LIMITS.batchIdMaxLength) {
     return {
       ok: false,
@@ -159,15 +178,23 @@ export function validateBatch(input: unknown): Validation<MetricBatch> {
   }
   const hostError = validateHost(host);
   if (hostError) return { ok: false, error: hostError };
-  if (!Array.isArray(metrics)) return { ok: false, error: "metrics must be an array" };
-  if (metrics.length > LIMITS.batchMaxMetrics) {
-    return { ok: false, error: `more than ${LIMITS.batchMaxMetrics} metrics in one batch` };
+  if (!Array.isArray(items)) return { ok: false, error: `${itemsKey} must be an array` };
+  if (items.length > maxItems) {
+    return { ok: false, error: `more than ${maxItems} ${itemsKey} in one batch` };
   }
+  return { ok: true, value: { id, host: host as string, items } };
+}
+
+/** Validates an untrusted value as a MetricBatch; every failure names the metric index and the reason. */
+export function validateBatch(input: unknown): Validation<MetricBatch> {
+  const envelope = validateBatchEnvelope(input, "metrics", LIMITS.batchMaxMetrics);
+  if (!envelope.ok) return envelope;
+  const { id, host, items: metrics } = envelope.value;
   const out: Metric[] = new Array(metrics.length);
   const memo: TimeMemo = { text: undefined, ok: false };
   for (let i = 0; i < metrics.length; i++) {
     const m = metrics[i];
-    const reason = validateMetric(m, host as string, memo);
+    const reason = validateMetric(m, host, memo);
     if (reason) return { ok: false, error: `metrics[${i}]: ${reason}` };
     out[i] = {
       time: m.time,
@@ -177,5 +204,5 @@ export function validateBatch(input: unknown): Validation<MetricBatch> {
       labels: m.labels ?? {},
     };
   }
-  return { ok: true, value: { id, host: host as string, metrics: out } };
+  return { ok: true, value: { id, host, metrics: out } };
 }

@@ -15,5 +15,7 @@ export interface AppEnv {
     claims: TokenClaims;
     /** The parsed JSON body; set by the JSON body middleware. */
     body: unknown;
+    /** The validated `X-Agent-Version` (null when absent); set by `agentIngest`. */
+    agentVersion: string | null;
   };
 }

@@ -15,9 +15,7 @@ import { validateLogBatch } from "../../../shared/log_entry.ts";
 import type { LogBroadcaster } from "../../logs/broadcaster.ts";
 import type { LogStore } from "../../logs/log_store.ts";
 import type { AppEnv } from "../app_env.ts";
-import { parseAgentVersion } from "../agent_version.ts";
-import { requireAuth } from "../middleware/auth.ts";
-import { jsonBody } from "../middleware/json_body.ts";
+import { agentIngest, refuseOtherHost } from "../middleware/agent_ingest.ts";
 
 /** What the log ingest route needs. */
 export interface LogsIngestDeps {
@@ -34,25 +32,13 @@ export function logsIngestRoutes(deps: LogsIngestDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     "/api/v1/logs",
-    requireAuth("ingest", deps),
-    async (c, next) => {
-      const version = parseAgentVersion(c.req.header("x-agent-version") ?? null);
-      if (!version.ok) return c.json({ error: version.error }, 400);
-      await next();
-    },
-    jsonBody(deps.bodyLimitBytes),
+    ...agentIngest(deps),
     async (c) => {
       const validation = validateLogBatch(c.get("body"));
       if (!validation.ok) return c.json({ error: validation.error }, 400);
       const batch = validation.value;
-      const claims = c.get("claims");
-      if (batch.host !== claims.sub) {
-        c.get("log").warn("log batch for another host refused", {
-          token_sub: claims.sub,
-          batch_host: batch.host,
-        });
-        return c.json({ error: "batch host does not match the token subject" }, 403);
-      }
+      const otherHost = refuseOtherHost(c, batch.host, "log batch");
+      if (otherHost) return otherHost;
       const result = await deps.store.ingest(batch, new Date(deps.now()));
       deps.broadcaster?.publish(result.stored);
       const ingested = result.stored.length;

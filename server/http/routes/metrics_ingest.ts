@@ -11,10 +11,8 @@ import { Hono } from "hono";
 import { validateBatch } from "../../../shared/metric.ts";
 import type { MetricStore } from "../../storage/metric_store.ts";
 import type { AppEnv } from "../app_env.ts";
-import { parseAgentVersion } from "../agent_version.ts";
 import { checkBatchWindow } from "../batch_window.ts";
-import { requireAuth } from "../middleware/auth.ts";
-import { jsonBody } from "../middleware/json_body.ts";
+import { agentIngest, refuseOtherHost } from "../middleware/agent_ingest.ts";
 
 /** What the ingest route needs. */
 export interface IngestDeps {
@@ -30,35 +28,17 @@ export function metricsIngestRoutes(deps: IngestDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.post(
     "/api/v1/metrics",
-    requireAuth("ingest", deps),
-    async (c, next) => {
-      // Checked before the body is read: a bad header costs the server nothing.
-      const version = parseAgentVersion(c.req.header("x-agent-version") ?? null);
-      if (!version.ok) return c.json({ error: version.error }, 400);
-      await next();
-    },
-    jsonBody(deps.bodyLimitBytes),
+    ...agentIngest(deps),
     async (c) => {
       const validation = validateBatch(c.get("body"));
       if (!validation.ok) return c.json({ error: validation.error }, 400);
       const batch = validation.value;
-      const claims = c.get("claims");
-      if (batch.host !== claims.sub) {
-        c.get("log").warn("batch for another host refused", {
-          token_sub: claims.sub,
-          batch_host: batch.host,
-        });
-        return c.json({ error: "batch host does not match the token subject" }, 403);
-      }
+      const otherHost = refuseOtherHost(c, batch.host, "batch");
+      if (otherHost) return otherHost;
       const now = deps.now();
       const windowError = checkBatchWindow(batch, now, deps.retentionMs);
       if (windowError) return c.json({ error: windowError }, 400);
-      const agentVersion = parseAgentVersion(c.req.header("x-agent-version") ?? null);
-      const result = await deps.store.ingest(
-        batch,
-        agentVersion.ok ? agentVersion.value : null,
-        new Date(now),
-      );
+      const result = await deps.store.ingest(batch, c.get("agentVersion"), new Date(now));
       if (result.duplicate) return c.json({ ingested: 0, duplicate: true }, 202);
       return c.json({ ingested: result.ingested }, 202);
     },
