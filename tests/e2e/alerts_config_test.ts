@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { mintToken } from "../../shared/jwt.ts";
-import { readApi, startServerProcess } from "./alerts_processes.ts";
-import { eventually } from "./processes.ts";
+import { readApi } from "./alerts_processes.ts";
+import { eventually, startServer } from "./processes.ts";
 
 const SECRET = "e2e-config-secret-".padEnd(40, "x");
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -90,7 +90,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "miniobserv-rules-" });
     const file = `${dir}/rules.yaml`;
     await Deno.writeTextFile(file, RULES_V1);
-    const server = await startServerProcess({
+    const server = await startServer({
       AGENT_TOKEN: SECRET,
       MINIOBSERV_DATA_DIR: dir,
       ALERT_RULES_FILE: file,

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { backendNamed, POSTGRES_SKIP } from "../server/storage/backends.ts";
 import { startReceiver } from "../server/alerts/helpers.ts";
-import { eventually } from "./processes.ts";
-import { databaseUrlOf, postSample, readApi, startServerProcess } from "./alerts_processes.ts";
+import { eventually, startServer } from "./processes.ts";
+import { databaseUrlOf, postSample, readApi } from "./alerts_processes.ts";
 
 const SECRET = "e2e-replicas-secret-".padEnd(40, "x");
 const HOST = "e2e-replica-host";
@@ -41,9 +41,9 @@ Deno.test({
       ]),
       ALERT_RECEIVERS: JSON.stringify([{ name: "hook", type: "webhook", url: hook.url }]),
     };
-    const first = await startServerProcess(env);
-    await first.waitLog((l) => l.includes(NOW_EVALUATING), 15_000);
-    const second = await startServerProcess(env);
+    const first = await startServer(env);
+    await first.lineSeen((l) => l.includes(NOW_EVALUATING), 15_000);
+    const second = await startServer(env);
     let value = 5;
     let posting = true;
     const poster = (async () => {
@@ -82,7 +82,7 @@ Deno.test({
         tookMs <= 2 * INTERVAL_MS,
         `took over in ${tookMs} ms, more than two evaluation intervals (${2 * INTERVAL_MS} ms)`,
       );
-      await second.waitLog((l) => l.includes(NOW_EVALUATING), 1000);
+      await second.lineSeen((l) => l.includes(NOW_EVALUATING), 1000);
 
       // Still firing under the new leader: no second firing notification.
       await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));

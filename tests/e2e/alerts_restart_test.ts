@@ -9,14 +9,8 @@
 import assert from "node:assert/strict";
 import { backendNamed, POSTGRES_SKIP } from "../server/storage/backends.ts";
 import { startReceiver, verifyStandardWebhook } from "../server/alerts/helpers.ts";
-import { eventually } from "./processes.ts";
-import {
-  databaseUrlOf,
-  postSample,
-  readApi,
-  type ServerProcess,
-  startServerProcess,
-} from "./alerts_processes.ts";
+import { eventually, type RunningServer, startServer } from "./processes.ts";
+import { databaseUrlOf, postSample, readApi } from "./alerts_processes.ts";
 
 const SECRET = "e2e-alerts-secret-".padEnd(40, "x");
 const HOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -55,7 +49,7 @@ Deno.test({
         { name: "hook", type: "webhook", url: hook.url, secret: HOOK_SECRET },
       ]),
     };
-    let server: ServerProcess = await startServerProcess(env);
+    let server: RunningServer = await startServer(env);
     let value = 5;
     let posting = true;
     const poster = (async () => {
@@ -75,7 +69,7 @@ Deno.test({
       assert.equal(before.alerts[0].state, "firing");
       const firedAt = before.alerts[0].fired_at;
       assert.equal(await server.stop(), 0);
-      server = await startServerProcess(env);
+      server = await startServer(env);
 
       await eventually(
         "delivered on the fourth attempt",
@@ -97,8 +91,8 @@ Deno.test({
 
       // Restart again while firing: the state is kept and nothing is sent again.
       assert.equal(await server.stop(), 0);
-      server = await startServerProcess(env);
-      await server.waitLog((l) => l.includes("this replica now evaluates alerts"), 10_000);
+      server = await startServer(env);
+      await server.lineSeen((l) => l.includes("this replica now evaluates alerts"), 10_000);
       await new Promise((r) => setTimeout(r, 4000)); // several evaluations
       assert.equal(hook.requests.length, 4, "no duplicate notification after the restart");
       const after = await readApi(server.baseUrl, SECRET, "/api/v1/alerts?rule=E2ELoad");

@@ -15,8 +15,7 @@ import {
   screenshot,
   watchedContext,
 } from "./dashboard_browser.ts";
-import { type Program, startProgram } from "./dashboard_processes.ts";
-import { eventually } from "./processes.ts";
+import { eventually, startAgent, startServer } from "./processes.ts";
 
 // The callbacks given to `page.evaluate` run in the browser, where these exist.
 // deno-lint-ignore no-explicit-any
@@ -25,23 +24,12 @@ declare const document: any;
 const SECRET = "e2e-dashboard-logs-secret-".padEnd(48, "x");
 const PASSWORD = "e2e dashboard password";
 const HOST = "e2e-logs-host";
-const SERVER_PERMS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"];
 
 async function databaseUrl(db: { query: (sql: string) => Promise<Record<string, unknown>[]> }) {
   const [{ name }] = await db.query("SELECT current_database() AS name");
   const url = new URL(TEST_DATABASE_URL!);
   url.pathname = `/${name}`;
   return url.href;
-}
-
-/** The real server, which serves the log API. */
-async function startLogServer(env: Record<string, string>): Promise<Program> {
-  return await startProgram("server/main.ts", env, SERVER_PERMS, '"msg":"listening"');
-}
-
-/** The real agent, tailing `LOG_PATHS`. */
-async function startLogAgent(env: Record<string, string>): Promise<Program> {
-  return await startProgram("agent/main.ts", env, ["--allow-all"], '"msg":"agent started"');
 }
 
 Deno.test({
@@ -55,7 +43,7 @@ Deno.test({
     const dbUrl = await databaseUrl(pg.db);
     await pg.db.close();
     const port = freePort();
-    const server = await startLogServer({
+    const server = await startServer({
       DATABASE_URL: dbUrl,
       AGENT_TOKEN: SECRET,
       LISTEN_ADDR: `127.0.0.1:${port}`,
@@ -69,7 +57,7 @@ Deno.test({
     const logFile = `${dir}/app.log`;
     const marker = `m${crypto.randomUUID().slice(0, 8)}`;
     await Deno.writeTextFile(logFile, `${new Date().toISOString()} INFO starting ${marker}-boot\n`);
-    const agent = await startLogAgent({
+    const agent = await startAgent({
       SERVER_URL: base,
       AGENT_TOKEN: SECRET,
       AGENT_HOST: HOST,

@@ -4,13 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { startServer } from "./processes.ts";
-import { freePort, REAL_PROCESS_SKIP } from "./telemetry_support.ts";
+import { freePort } from "./telemetry_support.ts";
 
 const SECRET = "e2e-telemetry-secret-".padEnd(40, "x");
 
 Deno.test({
   name: "e2e: agent --report prints its self-report as JSON at shutdown, and logs the summary",
-  ignore: !!REAL_PROCESS_SKIP,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {

@@ -7,8 +7,8 @@ import { mintToken } from "../../shared/jwt.ts";
 import { sampleValue } from "../shared/telemetry/exposition.ts";
 import { eventually, startAgent, startServer } from "./processes.ts";
 import {
+  cpuBatchBody,
   freePort,
-  REAL_PROCESS_SKIP,
   scrape,
   startInProcessAgent,
   startInProcessServer,
@@ -16,21 +16,6 @@ import {
 
 const N = 37;
 const SECRET = "e2e-telemetry-secret-".padEnd(40, "x");
-
-function batchBody(id: string, host: string, n: number): Uint8Array {
-  const time = new Date().toISOString();
-  return new TextEncoder().encode(JSON.stringify({
-    id,
-    host,
-    metrics: Array.from({ length: n }, (_, i) => ({
-      host,
-      name: "cpu.usage_pct",
-      time,
-      value: i,
-      labels: { core: String(i) },
-    })),
-  }));
-}
 
 const SERVER_SERIES = {
   samples: "miniobserv_ingest_samples_total",
@@ -64,14 +49,14 @@ Deno.test({
       const sent = await sender.send({
         id: "move-1",
         host: "web-1",
-        body: batchBody("move-1", "web-1", N),
+        body: cpuBatchBody("move-1", "web-1", N),
       });
       assert.equal(sent.kind, "sent");
       // One batch refused: its host is not the one its token names.
       const refused = await sender.send({
         id: "move-2",
         host: "web-1",
-        body: batchBody("move-2", "web-2", 3),
+        body: cpuBatchBody("move-2", "web-2", 3),
       });
       assert.equal(refused.kind, "rejected");
       // One failed delivery: nothing listens on that port.
@@ -79,7 +64,7 @@ Deno.test({
       const failed = await dead.send({
         id: "move-3",
         host: "web-1",
-        body: batchBody("move-3", "web-1", 2),
+        body: cpuBatchBody("move-3", "web-1", 2),
       });
       assert.equal(failed.kind, "retry");
 
@@ -110,7 +95,6 @@ Deno.test({
 
 Deno.test({
   name: "e2e: the counters move on the real server and agent processes",
-  ignore: !!REAL_PROCESS_SKIP,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -140,8 +124,8 @@ Deno.test({
         await res.body?.cancel();
         return res.status;
       };
-      assert.equal(await post(batchBody("real-1", "web-1", N)), 202);
-      assert.equal(await post(batchBody("real-2", "web-2", 3)), 403);
+      assert.equal(await post(cpuBatchBody("real-1", "web-1", N)), 202);
+      assert.equal(await post(cpuBatchBody("real-2", "web-2", 3)), 403);
       const after = read(await scrape(`${server.baseUrl}/metrics`), SERVER_SERIES);
       assert.deepEqual(increase(after, before), {
         samples: N,

@@ -29,8 +29,6 @@ import { VERSION } from "../../shared/version.ts";
 import { TEST_SECRET } from "../server/http/tokens.ts";
 import { CONFIG, instrumentedApp } from "../server/telemetry/helpers.ts";
 
-const ROOT = new URL("../../", import.meta.url);
-
 /** Path of `promtool`, or null when it is not installed. */
 export function findOnPath(name: string): string | null {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -69,20 +67,21 @@ export async function promtoolCheck(text: string): Promise<{ code: number; outpu
   return { code: out.code, output: (dec.decode(out.stdout) + dec.decode(out.stderr)).trim() };
 }
 
-/**
- * True once server/main.ts and agent/main.ts build their self-telemetry: the real-process
- * versions of these tests then run instead of being skipped.
- */
-export function mainsWired(): boolean {
-  const read = (p: string) => Deno.readTextFileSync(new URL(p, ROOT));
-  return read("server/main.ts").includes("createServerTelemetry(") &&
-    read("agent/main.ts").includes("createAgentTelemetry(");
+/** A batch of `n` `cpu.usage_pct` samples (cores 0…n−1, values 0…n−1) for `host`, as JSON bytes. */
+export function cpuBatchBody(id: string, host: string, n: number): Uint8Array {
+  const time = new Date().toISOString();
+  return new TextEncoder().encode(JSON.stringify({
+    id,
+    host,
+    metrics: Array.from({ length: n }, (_, i) => ({
+      host,
+      name: "cpu.usage_pct",
+      time,
+      value: i,
+      labels: { core: String(i) },
+    })),
+  }));
 }
-
-/** Why the real-process versions are skipped, or undefined when they run. */
-export const REAL_PROCESS_SKIP: string | undefined = mainsWired()
-  ? undefined
-  : "server/main.ts and agent/main.ts do not build their self-telemetry yet (issue 8 wiring)";
 
 /** A server instrumented in this process, listening on loopback. */
 export interface InProcessServer {
