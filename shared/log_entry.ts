@@ -21,7 +21,6 @@ import {
   validateHost,
   type Validation,
 } from "./metric.ts";
-import { LIMITS } from "./metric_names.ts";
 
 /** One log entry. `time` is an ISO 8601 instant (up to microseconds). */
 export interface LogEntry {
