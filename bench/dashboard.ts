@@ -33,7 +33,7 @@ import { SqlMetricStore } from "../server/storage/sql_metric_store.ts";
 import { createLogger } from "../shared/log.ts";
 import type { Metric } from "../shared/metric.ts";
 import type { MetricName } from "../shared/metric_names.ts";
-import { hostName, seededRandom, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
+import { hostName, randomWalk, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
 import {
   benchDatabaseUrl,
   createScratchDatabase,
@@ -126,17 +126,6 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-function walker(seed: number, scale: number): () => number {
-  const rng = seededRandom(seed);
-  let v = rng() * scale;
-  return () => {
-    v += (rng() - 0.5) * scale * 0.05;
-    if (v < 0) v = -v;
-    if (v > scale) v = 2 * scale - v;
-    return v;
-  };
-}
-
 /** Creates the series with one real ingest per host, then COPYs `ticks` ticks before it. */
 async function load(
   db: Db,
@@ -165,7 +154,7 @@ async function load(
     h.specs.map((s, si) => ({
       id: idOf.get(seriesSpecKey(h.host, s.name, s.labels))!,
       ticks: h.ticks,
-      next: walker(hi * 7919 + si, s.scale),
+      next: randomWalk(hi * 7919 + si, s.scale),
     }))
   );
   let rows = lanes.length;

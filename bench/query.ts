@@ -33,7 +33,7 @@ import { mintToken } from "../shared/jwt.ts";
 import { createLogger, silentLogger } from "../shared/log.ts";
 import type { Metric } from "../shared/metric.ts";
 import type { MetricName } from "../shared/metric_names.ts";
-import { hostName, seededRandom, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
+import { hostName, randomWalk, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
 import { benchDatabaseUrl, createScratchDatabase, randomSecret } from "./lib/bench_db.ts";
 import { summarize, type Summary } from "./lib/stats.ts";
 import { formatInt, formatMs, formatTable, formatVerdict, type Verdict } from "./lib/table.ts";
@@ -125,18 +125,6 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-/** A random walk within [0, scale], so bucket averages look like real data. */
-function walker(seed: number, scale: number): () => number {
-  const rng = seededRandom(seed);
-  let v = rng() * scale;
-  return () => {
-    v += (rng() - 0.5) * scale * 0.05;
-    if (v < 0) v = -v;
-    if (v > scale) v = 2 * scale - v;
-    return v;
-  };
-}
-
 /**
  * Loads the day: the newest tick through `store.ingest` (creates series, hosts and the
  * partition as the server would), the other 8,639 ticks by binary COPY in arrival order.
@@ -148,7 +136,9 @@ async function loadDay(
   endMs: number,
 ): Promise<number> {
   const firstMs = endMs - TICKS * TICK_MS;
-  const walkers = hosts.flatMap((_, h) => HOST_SERIES.map((s, i) => walker(h * 7919 + i, s.scale)));
+  const walkers = hosts.flatMap((_, h) =>
+    HOST_SERIES.map((s, i) => randomWalk(h * 7919 + i, s.scale))
+  );
   const lastTime = new Date(firstMs + (TICKS - 1) * TICK_MS).toISOString();
   for (const [h, host] of hosts.entries()) {
     const metrics: Metric[] = HOST_SERIES.map((s, i) => ({

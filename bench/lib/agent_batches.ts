@@ -150,6 +150,18 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A seeded random walk within [0, scale], so bucket averages look like real data. */
+export function randomWalk(seed: number, scale: number): () => number {
+  const rng = seededRandom(seed);
+  let v = rng() * scale;
+  return () => {
+    v += (rng() - 0.5) * scale * 0.05;
+    if (v < 0) v = -v;
+    if (v > scale) v = 2 * scale - v;
+    return v;
+  };
+}
+
 /** The time of tick `tick` of `profile` (epoch ms). */
 export function tickTime(profile: HostProfile, originMs: number, tick: number): number {
   return originMs + profile.phaseMs + tick * TICK_MS;
