@@ -1,6 +1,6 @@
 /**
  * The agent's report at shutdown: with `--report` the whole self-report as one JSON line on
- * stdout; always its summary in the log. Real processes (skipped until main.ts is wired).
+ * stdout; always its summary in the log. Real processes.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./processes.ts";

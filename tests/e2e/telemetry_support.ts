@@ -92,7 +92,7 @@ export interface InProcessServer {
 }
 
 /**
- * The real app over embedded PGlite, instrumented as main.ts is to be: metrics middleware,
+ * The real app over embedded PGlite, instrumented as main.ts does it: metrics middleware,
  * the ingest rejection counter, the instrumented store and database, partition maintenance
  * recorded, the hosts and alert-instance sources, both telemetry routes.
  */
