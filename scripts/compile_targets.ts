@@ -22,6 +22,15 @@ export const TARGETS: readonly CompileTarget[] = [
   {
     name: "miniobserv-server",
     entry: "server/main.ts",
-    permissions: ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"],
+    // --allow-run=ls,getconf only to count its open file descriptors and read their limit:
+    // Deno reads /proc/self/fd only with --allow-all (shared/telemetry/open_fds.ts).
+    permissions: [
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net",
+      "--allow-sys",
+      "--allow-run=ls,getconf",
+    ],
   },
 ];

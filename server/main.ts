@@ -48,6 +48,7 @@ import {
   hostStatusCounts,
 } from "./telemetry/telemetry.ts";
 import { canReadProcSelfFd } from "../shared/telemetry/process_metrics.ts";
+import { createFdReader } from "../shared/telemetry/open_fds.ts";
 
 /** Exit status for an invalid configuration (EX_CONFIG). */
 const EXIT_CONFIG = 78;
@@ -120,13 +121,24 @@ async function main(): Promise<number> {
     program: "miniobserv-server",
   });
   log.info("starting", { version: VERSION });
+  const telemetryLog = log.child({ component: "telemetry" });
+  const procFdReadable = canReadProcSelfFd();
   const telemetry = createServerTelemetry({
     version: VERSION,
     runtimeVersion: Deno.version.deno,
-    procFdReadable: canReadProcSelfFd(),
+    procFdReadable,
+    // Deno reads /proc/self/fd only with --allow-all; the server runs `ls` and `getconf`
+    // instead (--allow-run=ls,getconf; why these: shared/telemetry/open_fds.ts).
+    fdReader: procFdReadable ? null : createFdReader({
+      pid: Deno.pid,
+      onError: (metric, e) =>
+        telemetryLog.warn(`${metric}: reading it failed; left out of /metrics while it fails`, {
+          error: e.message,
+        }),
+    }),
     snapshotIntervalMs: telemetryConfig.snapshotIntervalMs,
     now: Date.now,
-    log: log.child({ component: "telemetry" }),
+    log: telemetryLog,
   });
   telemetry.start();
 

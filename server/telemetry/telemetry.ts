@@ -6,7 +6,8 @@
  * @example
  * ```ts
  * const telemetry = createServerTelemetry({ version: VERSION, runtimeVersion: Deno.version.deno,
- *   procFdReadable: canReadProcSelfFd(), snapshotIntervalMs: 30_000, now: Date.now, log });
+ *   procFdReadable: canReadProcSelfFd(), fdReader: createFdReader({ pid: Deno.pid }),
+ *   snapshotIntervalMs: 30_000, now: Date.now, log });
  * telemetry.metrics.setHostStatusSource(hostStatusCounts(store, thresholds, Date.now));
  * telemetry.start();
  * ```
@@ -14,6 +15,7 @@
 import type { Logger } from "../../shared/log.ts";
 import type { LagSampler } from "../../shared/telemetry/event_loop.ts";
 import type { GcProfilerLike } from "../../shared/telemetry/gc_tracker.ts";
+import { type FdReader, registerFdFallback } from "../../shared/telemetry/open_fds.ts";
 import type { MemoryUsage } from "../../shared/telemetry/process_metrics.ts";
 import type { IntervalTimers } from "../../shared/telemetry/self_monitor.ts";
 import { createSelfTelemetry, type SelfTelemetry } from "../../shared/telemetry/self_telemetry.ts";
@@ -27,6 +29,11 @@ export interface ServerTelemetryOptions {
   version: string;
   runtimeVersion: string;
   procFdReadable: boolean;
+  /**
+   * When `/proc/self/fd` cannot be read: counts the descriptors another way (`ls`, see
+   * shared/telemetry/open_fds.ts); null or absent: the fd metrics stay unavailable.
+   */
+  fdReader?: FdReader | null;
   snapshotIntervalMs: number;
   now: () => number;
   /** Failures of the periodic snapshot are logged here at warn. */
@@ -61,6 +68,7 @@ export function createServerTelemetry(o: ServerTelemetryOptions): ServerTelemetr
         error: e instanceof Error ? e.message : String(e),
       }),
   });
+  if (!o.procFdReadable && o.fdReader) registerFdFallback(self.registry, self.process, o.fdReader);
   return { ...self, metrics: createServerMetrics(self.registry) };
 }
 

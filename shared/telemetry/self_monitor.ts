@@ -53,6 +53,12 @@ export interface SelfMonitorOptions {
   /** Reads the signals the advice rules need. */
   signals: () => Promise<Signals>;
   timers?: IntervalTimers;
+  /**
+   * GC data is harvested at least this often between snapshots (default
+   * `GC_HARVEST_MAX_INTERVAL_MS`); \`Infinity\`: only at snapshots and scrapes, for a program
+   * whose every timer wake-up counts (the agent).
+   */
+  gcHarvestMaxIntervalMs?: number;
   /** How long snapshots are kept (default 24 h). */
   retentionMs?: number;
   /** Told about a failed signal read (the snapshot keeps the previous signals). */
@@ -90,7 +96,10 @@ export class SelfMonitor {
     this.#timers.push(timers.setInterval(() => {
       if (!this.#taking) this.snapshot().catch(fail);
     }, this.#o.intervalMs));
-    const harvestMs = Math.min(this.#o.intervalMs, GC_HARVEST_MAX_INTERVAL_MS);
+    const harvestMs = Math.min(
+      this.#o.intervalMs,
+      this.#o.gcHarvestMaxIntervalMs ?? GC_HARVEST_MAX_INTERVAL_MS,
+    );
     if (harvestMs < this.#o.intervalMs) {
       this.#timers.push(timers.setInterval(() => this.#o.gc.harvest(), harvestMs));
     }

@@ -15,6 +15,7 @@
 import type { Registry } from "prom-client";
 import type { AdviceOptions } from "./advice.ts";
 import { createEventLoopLagSampler, type LagSampler } from "./event_loop.ts";
+import type { TimerLagRecorder } from "./timer_lag.ts";
 import type { GcProfilerLike } from "./gc_tracker.ts";
 import type { MemoryAnalysisOptions } from "./memory_analysis.ts";
 import {
@@ -47,6 +48,13 @@ export interface SelfTelemetryOptions {
   gcProfiler?: GcProfilerLike | null;
   /** Default `monitorEventLoopDelay`; null disables the snapshots' lag figures. */
   lag?: LagSampler | null;
+  /**
+   * Event-loop lag from the program's own timers instead of sampling timers: feeds both the
+   * snapshots and the `nodejs_eventloop_lag_*` gauges (see timer_lag.ts). Overrides `lag`.
+   */
+  timerLag?: TimerLagRecorder;
+  /** See `SelfMonitorOptions.gcHarvestMaxIntervalMs`. */
+  gcHarvestMaxIntervalMs?: number;
   /** Told about failures of the periodic snapshot. */
   onError?: (error: unknown) => void;
   analysis?: Partial<MemoryAnalysisOptions>;
@@ -77,10 +85,11 @@ export function createSelfTelemetry(o: SelfTelemetryOptions): SelfTelemetry {
     procFdReadable: o.procFdReadable,
     memoryUsage: o.memoryUsage,
     gcProfiler: o.gcProfiler,
+    eventLoopLag: o.timerLag,
   });
   // The lag sampler starts with `start()` (it runs a timer of its own), so the monitor
   // reads it through a getter: null before start, or when disabled.
-  let lag: LagSampler | null | undefined = o.lag;
+  let lag: LagSampler | null | undefined = o.timerLag ?? o.lag;
   const monitor = new SelfMonitor({
     intervalMs: o.intervalMs,
     now: o.now,
@@ -91,6 +100,7 @@ export function createSelfTelemetry(o: SelfTelemetryOptions): SelfTelemetry {
     },
     signals: () => readSignals(registry, o.signalNames),
     timers: o.timers,
+    gcHarvestMaxIntervalMs: o.gcHarvestMaxIntervalMs,
     onError: o.onError,
   });
   return {

@@ -119,14 +119,23 @@ function controls(p: ReturnType<typeof spawn>) {
   };
 }
 
-/** Starts `server/main.ts` on 127.0.0.1 and a free port; resolves once it listens. */
+/**
+ * Starts `server/main.ts` on 127.0.0.1 and a free port with the `server` task's permissions;
+ * resolves once it listens. PATH is passed on (the environment is otherwise cleared): Deno
+ * finds the `ls` and `getconf` of `--allow-run=ls,getconf` through it.
+ */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const p = spawn("server/main.ts", { LISTEN_ADDR: "127.0.0.1:0", ...env }, [
+  const p = spawn("server/main.ts", {
+    LISTEN_ADDR: "127.0.0.1:0",
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    ...env,
+  }, [
     "--allow-read",
     "--allow-write",
     "--allow-env",
     "--allow-net",
     "--allow-sys",
+    "--allow-run=ls,getconf",
   ]);
   const line = await p.lineSeen((l) => l.includes('"msg":"listening"'), 60_000);
   const { port } = JSON.parse(line) as { port: number };

@@ -21,6 +21,21 @@ import {
 const PROMTOOL_SKIP = prometheusSkip("promtool");
 const SECRET = "e2e-telemetry-secret-".padEnd(40, "x");
 
+/** The value of the one unlabelled sample of `name` in exposition `text`. */
+function sampleOf(text: string, name: string): number {
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  assert.ok(m, `${name} has no sample`);
+  return Number(m[1]);
+}
+
+/** "Max open files" (soft) of process `pid`, as prom-client reads it. */
+async function openMaxOf(pid: number): Promise<number> {
+  const limits = await Deno.readTextFile(`/proc/${pid}/limits`);
+  const line = limits.split("\n").find((l) => l.startsWith("Max open files"));
+  assert.ok(line, limits);
+  return Number(line.split(/  +/)[1]);
+}
+
 async function expectClean(what: string, text: string): Promise<void> {
   const { code, output } = await promtoolCheck(text);
   assert.equal(code, 0, `promtool check metrics on the ${what}'s /metrics:\n${output}`);
@@ -137,6 +152,23 @@ Deno.test({
         return /^miniobserv_ingest_samples_total [1-9]/m.test(t) ? t : undefined;
       });
       await expectClean("server", serverText);
+      // The sandboxed server (no --allow-all, so no /proc/self/fd) counts its descriptors
+      // with `ls` and reads the limit with `getconf` (--allow-run=ls,getconf).
+      const openFds = sampleOf(serverText, "miniobserv_process_open_fds");
+      const maxFds = sampleOf(serverText, "miniobserv_process_max_fds");
+      assert.ok(openFds > 0 && openFds < maxFds, `open ${openFds}, max ${maxFds}`);
+      assert.equal(maxFds, await openMaxOf(server.pid));
+      // Against this test's own view of the server's /proc/<pid>/fd (it has --allow-all):
+      // the same within the few connections that come and go meanwhile.
+      const seen = [...Deno.readDirSync(`/proc/${server.pid}/fd`)].length;
+      assert.ok(Math.abs(openFds - seen) <= 5, `server says ${openFds}, /proc says ${seen}`);
+      const report = await (await fetch(`${server.baseUrl}/api/v1/self`, {
+        headers: { authorization: `Bearer ${token}` },
+      })).json() as { unavailable: string[] };
+      assert.ok(
+        !report.unavailable.some((u) => u.includes("process_open_fds")),
+        report.unavailable.join("; "),
+      );
       const agentText = await eventually("batches sent", 20_000, async () => {
         const t = await scrape(`http://127.0.0.1:${listening.port}/metrics`);
         return /^miniobserv_agent_batches_sent_total [1-9]/m.test(t) ? t : undefined;

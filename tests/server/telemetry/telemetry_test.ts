@@ -45,3 +45,23 @@ Deno.test("server telemetry: a refused batch shows in /api/v1/self as advice, wi
     [{ labels: { kind: "metrics", reason: "unauthorized" }, value: 1 }],
   );
 });
+
+Deno.test("server telemetry: without /proc/self/fd the fd gauges come from the fd reader", async () => {
+  const telemetry = createServerTelemetry({
+    version: "0.1.0",
+    runtimeVersion: "2.9.6",
+    procFdReadable: false,
+    fdReader: { openFds: () => Promise.resolve(31), maxFds: () => Promise.resolve(65536) },
+    snapshotIntervalMs: 30_000,
+    now: () => NOW,
+    timers: new ManualTimers(),
+    gcProfiler: null,
+    lag: null,
+  });
+  const text = await telemetry.registry.metrics();
+  assert.match(text, /^miniobserv_process_open_fds 31$/m);
+  assert.match(text, /^miniobserv_process_max_fds 65536$/m);
+  const report = await telemetry.report();
+  assert.deepEqual(report.unavailable.filter((u) => u.includes("fds")), []);
+  telemetry.stop();
+});

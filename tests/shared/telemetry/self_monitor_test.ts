@@ -4,8 +4,11 @@ import { FakeGc, ManualTimers, settle } from "./fakes.ts";
 import { MB, T0 } from "./fixtures.ts";
 
 function setup(
-  opts: { intervalMs?: number; signals?: () => Promise<Record<string, Record<string, number>>> } =
-    {},
+  opts: {
+    intervalMs?: number;
+    signals?: () => Promise<Record<string, Record<string, number>>>;
+    gcHarvestMaxIntervalMs?: number;
+  } = {},
 ) {
   const clock = { now: T0 };
   const timers = new ManualTimers();
@@ -21,6 +24,7 @@ function setup(
     lag: { sample: () => lags.shift() ?? null, stop() {} },
     signals: opts.signals ?? (() => Promise.resolve({ m: { "": 1 } })),
     timers,
+    gcHarvestMaxIntervalMs: opts.gcHarvestMaxIntervalMs,
     onError: (e) => errors.push(e),
   });
   return { clock, timers, gc, mem, monitor, errors };
@@ -73,6 +77,18 @@ Deno.test("SelfMonitor: with a short interval the snapshot itself harvests (no e
   const { timers, monitor } = setup({ intervalMs: 5_000 });
   monitor.start();
   assert.deepEqual([...timers.active.values()].map((t) => t.ms), [5_000]);
+  monitor.stop();
+});
+
+Deno.test("SelfMonitor: gcHarvestMaxIntervalMs Infinity leaves only the snapshot timer (the agent)", async () => {
+  const { timers, gc, monitor } = setup({ gcHarvestMaxIntervalMs: Infinity });
+  monitor.start();
+  await settle();
+  assert.deepEqual([...timers.active.values()].map((t) => t.ms), [30_000]);
+  const before = gc.harvests;
+  timers.fire(30_000);
+  await settle();
+  assert.equal(gc.harvests, before + 1, "the snapshot harvests");
   monitor.stop();
 });
 
