@@ -44,7 +44,7 @@ import { errorMessage } from "./errors.ts";
 import { metricRecord, metricRequestBody } from "./metric_records.ts";
 import { collectOnce } from "./once.ts";
 import { Sender } from "./sender.ts";
-import { sleep } from "./sleep.ts";
+import { type Sleep, sleep } from "./sleep.ts";
 import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
 import { RejectedStore } from "./spool/rejected_store.ts";
 import { Spool } from "./spool/spool.ts";
@@ -61,6 +61,7 @@ import {
 } from "./telemetry/telemetry.ts";
 import { canReadProcSelfFd } from "../shared/telemetry/process_metrics.ts";
 import { VERSION } from "../shared/version.ts";
+import { lagRecordingSleep, TimerLagRecorder } from "../shared/telemetry/timer_lag.ts";
 import { LOG_LIMITS } from "../shared/log_entry.ts";
 import { acknowledgingSpool } from "./logs/acknowledging_spool.ts";
 import { loadLogTailConfig, type LogTailConfig } from "./logs/config.ts";
@@ -181,6 +182,7 @@ async function runAgent(
   telemetryConfig: AgentTelemetryConfig,
   printReport: boolean,
   logsConfig: LogTailConfig,
+  sleep: Sleep,
 ): Promise<number> {
   const state = await openState(config, logger, counters);
   if (!state) return EXIT_STATE_DIR;
@@ -342,6 +344,10 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel, writeStderr);
   const counters = new Counters();
   const statfs = loadStatfs(logger);
+  // Event-loop lag from how late the agent's own sleeps end: sampling timers would cost more
+  // CPU than the agent's work (shared/telemetry/timer_lag.ts).
+  const timerLag = new TimerLagRecorder();
+  const timedSleep = lagRecordingSleep(sleep, timerLag, () => performance.now());
   const telemetry = args.once ? null : createAgentTelemetry({
     version: VERSION,
     runtimeVersion: Deno.version.deno,
@@ -351,6 +357,7 @@ async function main(): Promise<number> {
     counters,
     spoolMaxBytes: config.spoolMaxBytes,
     logger,
+    timerLag,
   });
   const registry = buildRegistry(config, logger, counters, statfs, telemetry);
   if (args.once) {
@@ -369,6 +376,7 @@ async function main(): Promise<number> {
     telemetryConfig,
     args.report,
     logsConfig,
+    timedSleep,
   );
 }
 

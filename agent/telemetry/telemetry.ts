@@ -15,6 +15,7 @@
  */
 import type { Logger } from "../../shared/log.ts";
 import type { LagSampler } from "../../shared/telemetry/event_loop.ts";
+import type { TimerLagRecorder } from "../../shared/telemetry/timer_lag.ts";
 import type { GcProfilerLike } from "../../shared/telemetry/gc_tracker.ts";
 import type { MemoryUsage } from "../../shared/telemetry/process_metrics.ts";
 import { reportSummary } from "../../shared/telemetry/report.ts";
@@ -41,6 +42,8 @@ export interface AgentTelemetryOptions {
   memoryUsage?: () => MemoryUsage;
   gcProfiler?: GcProfilerLike | null;
   lag?: LagSampler | null;
+  /** Lag from the agent's own timers (its sleeps), so nothing samples the loop; see timer_lag.ts. */
+  timerLag?: TimerLagRecorder;
 }
 
 /** The agent's self-telemetry: the shared parts plus the agent's metric facade and bridge. */
@@ -63,6 +66,10 @@ export function createAgentTelemetry(o: AgentTelemetryOptions): AgentTelemetry {
     memoryUsage: o.memoryUsage,
     gcProfiler: o.gcProfiler,
     lag: o.lag,
+    timerLag: o.timerLag,
+    // The agent idles between ticks: no GC-harvest timer of its own (snapshots and scrapes
+    // harvest), since every wake-up costs CPU (deno task bench:agent).
+    gcHarvestMaxIntervalMs: Infinity,
     onError: (e) =>
       o.logger?.warn("self snapshot: reading metrics failed", {
         error: e instanceof Error ? e.message : String(e),
