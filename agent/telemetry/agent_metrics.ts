@@ -13,7 +13,7 @@
  * m.tokenRenewals.inc();
  * ```
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "../../shared/telemetry/prom.ts";
 import { SIGNAL } from "../../shared/telemetry/signal_names.ts";
 
 /** Collector durations are short: buckets in seconds from 0.5 ms to 10 s. */

@@ -38,7 +38,7 @@
  * leaves the metric out of that scrape — never fails it — and is reported once per metric
  * through `onError`.
  */
-import { Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "./prom.ts";
 import { METRIC_PREFIX } from "./names.ts";
 import { FD_UNAVAILABLE, type ProcessMetrics } from "./process_metrics.ts";
 

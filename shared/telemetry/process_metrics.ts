@@ -23,7 +23,7 @@
  * proc.gc.harvest();
  * ```
  */
-import { Gauge, Histogram, Registry } from "prom-client";
+import { Gauge, Histogram, Registry } from "./prom.ts";
 // prom-client's default metrics one by one (collectDefaultMetrics would also start an
 // event-loop monitor, which a program measuring lag from its own timers must not pay for).
 import eventLoopLag from "prom-client/lib/metrics/eventLoopLag.js";

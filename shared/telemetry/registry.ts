@@ -11,7 +11,7 @@
  * const { body, contentType } = await exposition(registry);
  * ```
  */
-import { Registry } from "prom-client";
+import { Registry } from "./prom.ts";
 
 /** The Prometheus text format's content type, as `/metrics` answers it. */
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
