@@ -37,7 +37,7 @@ import {
 } from "./lib/agent_batches.ts";
 import { benchDatabaseUrl, createScratchDatabase, randomSecret } from "./lib/bench_db.ts";
 import { cpuDelta, type CpuSnapshot, cpuSnapshot } from "./lib/proc_cpu.ts";
-import { startBenchServer } from "./lib/server_process.ts";
+import { startBenchServer, waitReady } from "./lib/server_process.ts";
 import { summarize, type Summary } from "./lib/stats.ts";
 import {
   formatInt,
@@ -261,12 +261,6 @@ function toColumns(
     seriesId: batch.seriesIndex.map((i) => idOf[i]),
     value: batch.value,
   };
-}
-
-async function waitReady(baseUrl: string): Promise<void> {
-  const res = await fetch(`${baseUrl}/readyz`);
-  const text = await res.text();
-  if (!res.ok) throw new Error(`server not ready: ${res.status} ${text}`);
 }
 
 /** Everything the run sends, generated before any clock starts. */

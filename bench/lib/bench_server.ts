@@ -1,7 +1,8 @@
 /**
  * The MiniObserv HTTP server as the benchmarks run it, in its own process: `createApp`
- * over `SqlMetricStore` on PostgreSQL (`--database-url URL`) or on in-memory PGlite
- * (`--pglite`), migrated at start, listening on 127.0.0.1 on a free port.
+ * over `SqlMetricStore` and `SqlLogStore` (the metric and log routes, wired as `server/main.ts`
+ * wires them, without alerting, dashboard and self-metrics) on PostgreSQL (`--database-url URL`)
+ * or on in-memory PGlite (`--pglite`), migrated at start, listening on 127.0.0.1 on a free port.
  *
  * Prints one line `{"port":N}` on stdout once listening; shuts down when its stdin closes
  * (so it never outlives the benchmark that started it). The agent secret comes from
@@ -13,11 +14,17 @@ import { loadMigrations, migrate } from "../../server/db/migrate.ts";
 import { openPglite } from "../../server/db/pglite_driver.ts";
 import { openPostgres } from "../../server/db/postgres_driver.ts";
 import { createApp } from "../../server/http/app.ts";
+import { LogBroadcaster } from "../../server/logs/broadcaster.ts";
+import { LOG_SERVER_DEFAULTS } from "../../server/logs/config.ts";
+import { LogPartitionManager } from "../../server/logs/log_partitions.ts";
+import { SqlLogStore } from "../../server/logs/sql_log_store.ts";
 import { SqlMetricStore } from "../../server/storage/sql_metric_store.ts";
 import { createLogger, isLogLevel } from "../../shared/log.ts";
 
 /** The retention the benchmark server runs with (the server's default). */
 export const BENCH_RETENTION_MS = 30 * 86_400_000;
+/** The log retention the benchmark server runs with (the server's default `LOGS_RETENTION`). */
+export const BENCH_LOG_RETENTION_MS = LOG_SERVER_DEFAULTS.retentionMs;
 
 async function main() {
   const { values } = parseArgs({
@@ -35,6 +42,17 @@ async function main() {
 
   await migrate(db, { migrations: await loadMigrations(), log });
   const store = new SqlMetricStore(db, { retentionMs: BENCH_RETENTION_MS, log });
+  // Partitions of the days ingested are made on demand by `ingest`; no periodic maintenance.
+  const logPartitions = new LogPartitionManager(db, {
+    retentionMs: BENCH_LOG_RETENTION_MS,
+    now: Date.now,
+    log,
+  });
+  const logStore = new SqlLogStore(db, {
+    retentionMs: BENCH_LOG_RETENTION_MS,
+    partitions: logPartitions,
+    log,
+  });
   const app = createApp({
     store,
     secret,
@@ -47,6 +65,10 @@ async function main() {
       requestTimeoutMs: 30_000,
     },
     newRequestId: () => crypto.randomUUID(),
+    logs: {
+      store: logStore,
+      broadcaster: new LogBroadcaster({ maxSubscribers: LOG_SERVER_DEFAULTS.streamMaxClients }),
+    },
   });
   const server = Deno.serve({
     hostname: "127.0.0.1",

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * const server = await startBenchServer({ backend: { kind: "postgres", url }, secret });
- * await fetch(`${server.baseUrl}/readyz`);
+ * await waitReady(server.baseUrl);
  * await server.stop();
  * ```
  */
@@ -113,4 +113,11 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once `GET /readyz` of the server at `baseUrl` answers 200 (the database answers). */
+export async function waitReady(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/readyz`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`server not ready: ${res.status} ${text}`);
 }

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const { sql, params } = buildSearchSql({ q: "50%", host: "web-1", minLevel: "warn", … });
- * // … WHERE host = $1 AND level >= $2 AND message ILIKE $3 ESCAPE '\' … ORDER BY time DESC, id DESC LIMIT $4
+ * // … WHERE host = $1 AND level >= $2 AND message ILIKE $3 ESCAPE '\' … ORDER BY logs.time DESC, logs.id DESC LIMIT $4
  * ```
  */
 import { levelRank } from "../../shared/log_levels.ts";
@@ -50,6 +50,8 @@ export function buildSearchSql(s: LogSearch): { sql: string; params: unknown[] }
   if (s.q !== null) where.push(`message ILIKE ${p(likePattern(s.q))} ESCAPE '\\'`);
   const sql = `SELECT ${ENTRY_COLUMNS} FROM logs` +
     (where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "") +
-    ` ORDER BY time DESC, id DESC LIMIT ${p(s.limit + 1)}::int4`;
+    // Qualified: a bare `id` here would name the output column `id::text` and sort ids as text
+    // ("9" after "10"), disagreeing with the keyset condition's int8 order at ties in time.
+    ` ORDER BY logs.time DESC, logs.id DESC LIMIT ${p(s.limit + 1)}::int4`;
   return { sql, params };
 }

@@ -242,6 +242,29 @@ logTest(
 );
 
 logTest(
+  "search: ties in time are ordered by id as a number, so a walk across 9 → 10 loses nothing",
+  async ({ store }, _b, clock) => {
+    // Twelve entries sharing one time on a fresh database: ids 1 to 12, where "9" > "12" as text.
+    const same = Array.from(
+      { length: 12 },
+      (_, k) => e(k, { time: new Date(T0).toISOString() }),
+    );
+    await store.ingest(batch("ties", same), now(clock));
+    const full = (await store.search(search({ limit: 1000 }))).entries;
+    assert.equal(full.length, 12);
+    for (let i = 1; i < full.length; i++) assert.ok(full[i - 1].id > full[i].id);
+    const walked: bigint[] = [];
+    let after = null;
+    do {
+      const page = await store.search(search({ host: "web-1", limit: 5, after }));
+      walked.push(...page.entries.map((x) => x.id));
+      after = page.next;
+    } while (after);
+    assert.deepEqual(walked, full.map((x) => x.id));
+  },
+);
+
+logTest(
   "partitions: made for ingested days, expired ones dropped whole; the default partition watched",
   async ({ db, store, partitions }, _b, clock) => {
     await partitions.maintain();

@@ -66,7 +66,8 @@ Deno.test("search SQL: LIKE wildcards escaped; every value a parameter; keyset, 
   });
   assert.doesNotMatch(sql, /DROP|OFFSET/);
   assert.match(sql, /\(time, id\) < \(\$\d+::text::timestamptz, \$\d+::int8\)/);
-  assert.match(sql, /ORDER BY time DESC, id DESC LIMIT \$\d+::int4$/);
+  // Qualified, so `id` is the int8 column, not the output column `id::text`.
+  assert.match(sql, /ORDER BY logs\.time DESC, logs\.id DESC LIMIT \$\d+::int4$/);
   assert.ok(params.includes("%x'; DROP TABLE logs; --%"));
   assert.equal(params.at(-1), 101);
   const plain = buildSearchSql({
