@@ -38,6 +38,11 @@ export interface FileCheckpoint {
   /** How many first bytes the fingerprint covers, and their SHA-256 (hex). */
   fpLen: number;
   fpSha256: string;
+  /**
+   * Where the fingerprint starts: the length of the run of NUL bytes the file begins with (the
+   * hole a writer that does not append leaves after a truncation); absent when 0.
+   */
+  fpAt?: number;
   /** Every byte before this offset is acknowledged by the server (or was never to be sent). */
   offset: number;
   /**
@@ -93,6 +98,9 @@ function readFile(o: unknown, i: number): FileCheckpoint {
   if (typeof f.fpSha256 !== "string" || !/^[0-9a-f]{64}$/.test(f.fpSha256)) {
     throw new Error(`${where}.fpSha256 must be 64 hex digits`);
   }
+  if (f.fpAt !== undefined && !isUint(f.fpAt)) {
+    throw new Error(`${where}.fpAt must be a non-negative integer`);
+  }
   if (!Array.isArray(f.anchors) || !Array.isArray(f.cuts)) {
     throw new Error(`${where}.anchors and cuts must be arrays`);
   }
@@ -115,6 +123,7 @@ function readFile(o: unknown, i: number): FileCheckpoint {
     path: f.path,
     fpLen: f.fpLen as number,
     fpSha256: f.fpSha256,
+    ...(f.fpAt ? { fpAt: f.fpAt as number } : {}),
     offset: f.offset as number,
     anchors: anchors.sort((a, b) => a[0] - b[0]),
     cuts: cuts.sort((a, b) => a - b),

@@ -6,6 +6,8 @@
  * Identity: device and inode, a fingerprint of the first bytes (up to `FINGERPRINT_MAX_BYTES`,
  * growing with the file up to that), and a generation bumped on each truncation. The entries'
  * `file` id is derived from all four when the first byte is seen, then kept (in the checkpoint).
+ * The fingerprint starts at `fpAt`, after the run of NUL bytes the file begins with (0 but for
+ * the hole a writer that does not append leaves after a truncation), so that it is data.
  *
  * Acknowledgement: every batch covers a span of each file's bytes; spans are acknowledged in any
  * order but the committed offset (what the checkpoint stores) advances only over a contiguous
@@ -139,6 +141,8 @@ export class FileTail {
   fileId: string | null;
   fingerprint: Uint8Array | null;
   fingerprintSha256: string | null = null;
+  /** Where the fingerprint starts: the length of the leading NUL run (a hole), usually 0. */
+  fpAt = 0;
   /** Seen at a configured path in the last reconciliation. */
   matched = true;
   /** No longer at a configured path: read to the end, then let go. */
@@ -153,8 +157,26 @@ export class FileTail {
   /** Size and mtime at the last fingerprint check (the check is skipped while they stay). */
   checkedSize = -1;
   checkedMtime: number | null = null;
-  /** Largest size seen, for counting bytes lost to a truncation. */
+  /**
+   * Largest size seen of this generation (each verified by the fingerprint after the stat), for
+   * counting bytes lost to a truncation.
+   */
   maxSeenSize = 0;
+  /**
+   * Set on the generation after a truncation: every byte of the previous one before this offset
+   * is read, in the copy, or counted as lost. A leading hole (see `fpAt`) shows how long the
+   * previous generation was; what it shows past this offset is counted as lost once measured.
+   */
+  lossBase: number | null = null;
+  /**
+   * Largest size seen without the fingerprint checked after it (a look after a watch event, or a
+   * stat followed by a failed check): this generation's, or the next one's if the truncation came
+   * first. When the truncation is handled it counts as this generation's if it is larger than the
+   * next generation is then (that one only grew since any size of it seen earlier).
+   */
+  unverifiedSize = 0;
+  /** The sampling of this generation's size through a copytruncate (`SizeSampler`), if any. */
+  samplingId: number | null = null;
   lastGrowthAt: number;
   /** Set when a decision (anchor, cut) was recorded that the checkpoint does not hold yet. */
   decisionsDirty = false;
@@ -216,11 +238,20 @@ export class FileTail {
     return this.#spans.length === 0 && this.#committed >= this.consumed;
   }
 
-  /** Sets the fingerprint from the first bytes of the file; derives the file id the first time. */
-  async setFingerprint(bytes: Uint8Array): Promise<void> {
+  /**
+   * Sets the fingerprint from the file's first bytes of data (at `at`, the end of its leading NUL
+   * run); derives the file id the first time.
+   */
+  async setFingerprint(bytes: Uint8Array, at = this.fpAt): Promise<void> {
+    this.fpAt = at;
     this.fingerprint = bytes;
     this.fingerprintSha256 = await sha256Hex(bytes);
     this.fileId ??= await deriveFileId(this.dev, this.ino, this.gen, bytes);
+  }
+
+  /** Skips to `offset` (past a hole) when no line is held and it is ahead; true when it did. */
+  skipTo(offset: number): boolean {
+    return this.#splitter.skipTo(offset);
   }
 
   /** Feeds bytes read at `readEnd`; finished entries go to `out`. */
@@ -322,6 +353,7 @@ export class FileTail {
       path: this.path,
       fpLen: this.fingerprint?.length ?? 0,
       fpSha256: this.fingerprintSha256 ?? emptySha256,
+      ...(this.fpAt > 0 && this.fingerprint ? { fpAt: this.fpAt } : {}),
       offset: this.#committed,
       anchors: this.#anchors.map((a) => [...a] as Anchor),
       cuts: [...this.#cuts],

@@ -9,6 +9,9 @@
  *   `flushPartial()` (the caller's timer) emits it as it is.
  * - `cuts`: offsets where an earlier run flushed a partial line. A line is cut there again, so
  *   re-reading a file after a restart yields exactly the same lines as the first reading.
+ * - A run of NUL bytes where a line would start is skipped: it is not text but a hole (a writer
+ *   that does not append keeps writing at its old offset after a truncation, and the file reads
+ *   as zeros up to there). The next line starts at the first other byte.
  *
  * @example
  * ```ts
@@ -32,6 +35,25 @@ export interface RawLine {
 
 const NL = 10;
 const CR = 13;
+
+/** The index of the first byte at or after `from` that is not 0 (`bytes.length` when none is). */
+export function zeroRunEnd(bytes: Uint8Array, from = 0): number {
+  let i = from;
+  const n = bytes.length;
+  while (i < n && ((bytes.byteOffset + i) & 3) !== 0) {
+    if (bytes[i] !== 0) return i;
+    i++;
+  }
+  const words = (n - i) >> 2;
+  if (words > 0) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+    let k = 0;
+    while (k < words && w[k] === 0) k++;
+    i += k * 4;
+  }
+  while (i < n && bytes[i] === 0) i++;
+  return i;
+}
 
 /** The line splitter of one file; see the module comment. */
 export class LineSplitter {
@@ -100,6 +122,13 @@ export class LineSplitter {
         this.#cutIndex++;
         continue;
       }
+      if (chunk[pos] === 0 && this.#carryLen === 0 && !this.#discarding) {
+        // A hole where a line would start: skipped, the line starts after it.
+        pos = zeroRunEnd(chunk, pos);
+        this.#lineStart = base + pos;
+        this.#readEnd = base + pos;
+        continue;
+      }
       const nl = chunk.indexOf(NL, pos);
       const stop = nl < 0 ? chunk.length : nl;
       if (cut !== null && cut - base <= stop) {
@@ -165,6 +194,20 @@ export class LineSplitter {
       this.#carryLen = rest.length;
     }
     return cutAt;
+  }
+
+  /**
+   * Skips to `offset` (past a hole) when no line is held; false (nothing changes) when one is,
+   * or when `offset` is behind the read position.
+   */
+  skipTo(offset: number): boolean {
+    if (this.#carryLen > 0 || this.#discarding || offset < this.#readEnd) return false;
+    this.#readEnd = offset;
+    this.#lineStart = offset;
+    while (this.#cutIndex < this.#cuts.length && this.#cuts[this.#cutIndex] <= offset) {
+      this.#cutIndex++;
+    }
+    return true;
   }
 
   /** Forgets everything held and continues at `offset` (after a truncation, or a resume). */

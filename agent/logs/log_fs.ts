@@ -17,15 +17,29 @@ export interface FileStat {
 export interface OpenLogFile {
   /** fstat of the open file. */
   stat(): Promise<FileStat>;
-  /** Reads into `buf` at `offset`; the number of bytes read, 0 at the end of the file. */
+  /**
+   * The same, on the calling thread (no I/O for a regular file: microseconds, where `stat()`
+   * hands over to a thread pool), for a look that must be quick; optional.
+   */
+  statNow?(): FileStat;
+  /**
+   * Reads into `buf` at `offset`; the number of bytes read, 0 at the end of the file. Calls may
+   * overlap: each reads at its own offset.
+   */
   readAt(buf: Uint8Array, offset: number): Promise<number>;
   close(): void;
 }
 
-/** A directory watch: `next()` resolves at the next event (any kind: only a hint). */
+/** One event of a directory watch: its kind (`Deno.FsEvent["kind"]`) and the paths it names. */
+export interface DirEvent {
+  kind: string;
+  paths: string[];
+}
+
+/** A directory watch: `next()` resolves at the next event (only a hint). */
 export interface DirWatch {
-  /** Resolves when something happened in the directory; false once the watch is closed. */
-  next(): Promise<boolean>;
+  /** Resolves when something happened in the directory; null once the watch is closed. */
+  next(): Promise<DirEvent | null>;
   close(): void;
 }
 
@@ -40,6 +54,11 @@ export interface LogFs {
   watch(dir: string): DirWatch;
   /** The whole file, or null when it does not exist. */
   readFile(path: string): Promise<Uint8Array | null>;
+  /**
+   * Up to `n` bytes at `offset` of the file at `path`, read synchronously (a look that must be
+   * quick); null when it cannot be read. Optional: without it there is no size sampling.
+   */
+  peekHead?(path: string, offset: number, n: number): Uint8Array | null;
   /** Replaces the file atomically: temporary file, fsync, rename, fsync of the directory. */
   writeAtomic(path: string, data: Uint8Array): Promise<void>;
   /** Creates a directory and its parents when missing. */
@@ -94,17 +113,28 @@ export function denoLogFs(): LogFs {
     async open(path) {
       const file = await Deno.open(path, { read: true });
       let position = 0;
+      // A seek then a read: one at a time, or two reads at once would cross (the tailer reads
+      // while a look after a watch event checks the fingerprint).
+      let last: Promise<unknown> = Promise.resolve();
+      const readAt = async (buf: Uint8Array, offset: number) => {
+        if (position !== offset) {
+          position = -1;
+          await file.seek(offset, Deno.SeekMode.Start);
+          position = offset;
+        }
+        const n = await file.read(buf);
+        if (n === null) return 0;
+        position += n;
+        return n;
+      };
       return {
         stat: async () => toStat(await file.stat()),
-        async readAt(buf, offset) {
-          if (position !== offset) {
-            await file.seek(offset, Deno.SeekMode.Start);
-            position = offset;
-          }
-          const n = await file.read(buf);
-          if (n === null) return 0;
-          position += n;
-          return n;
+        statNow: () => toStat(file.statSync()),
+        readAt(buf, offset) {
+          const run = () => readAt(buf, offset);
+          const p = last.then(run, run);
+          last = p.catch(() => {});
+          return p;
         },
         close: () => {
           try {
@@ -119,12 +149,12 @@ export function denoLogFs(): LogFs {
       let closed = false;
       return {
         async next() {
-          if (closed) return false;
+          if (closed) return null;
           try {
             const r = await it.next();
-            return !r.done;
+            return r.done ? null : { kind: r.value.kind, paths: r.value.paths };
           } catch {
-            return false;
+            return null;
           }
         },
         close() {
@@ -135,6 +165,25 @@ export function denoLogFs(): LogFs {
           } catch { /* already closed */ }
         },
       };
+    },
+    peekHead(path, offset, n) {
+      let file: Deno.FsFile | null = null;
+      try {
+        file = Deno.openSync(path, { read: true });
+        if (offset > 0) file.seekSync(offset, Deno.SeekMode.Start);
+        const buf = new Uint8Array(n);
+        let got = 0;
+        while (got < n) {
+          const r = file.readSync(buf.subarray(got));
+          if (r === null || r === 0) break;
+          got += r;
+        }
+        return buf.subarray(0, got);
+      } catch {
+        return null;
+      } finally {
+        file?.close();
+      }
     },
     async readFile(path) {
       try {

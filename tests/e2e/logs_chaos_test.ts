@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { openPostgres } from "../../server/db/postgres_driver.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
+import { writerLine, type WriterMode } from "./logs_writer.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SECRET = "e2e-logs-secret-".padEnd(40, "x");
@@ -94,15 +95,48 @@ function freePort(): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every `seq=` number in the files of `dir` whose name starts with `app.log`. */
-async function seqsOnDisk(dir: string): Promise<Set<number>> {
+/** Every `seq=` number in the files of `dir` whose name starts with `prefix`. */
+async function seqsOnDisk(dir: string, prefix: string): Promise<Set<number>> {
   const out = new Set<number>();
   for await (const e of Deno.readDir(dir)) {
-    if (!e.name.startsWith("app.log")) continue;
+    if (!e.name.startsWith(prefix)) continue;
     const text = await Deno.readTextFile(`${dir}/${e.name}`);
     for (const m of text.matchAll(/seq=(\d{7})/g)) out.add(Number(m[1]));
   }
   return out;
+}
+
+/** Bytes of line `n` as the writer writes it (its length does not depend on the time). */
+const lineBytes = (n: number, mode: WriterMode) => writerLine(n, new Date(0), mode).length;
+
+/** `miniobserv_agent_log_bytes_lost_total{reason="truncated"}` from an agent's `/metrics` (0 when absent). */
+async function scrapeLostBytes(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`agent /metrics: ${res.status}`);
+  const m = text.match(/^miniobserv_agent_log_bytes_lost_total\{reason="truncated"\} (\S+)$/m);
+  return m ? Number(m[1]) : 0;
+}
+
+/** One log file and its writer. */
+interface Stream {
+  path: string;
+  name: string;
+  /** `append`: O_APPEND; `offset`: the writer keeps its own offset (a hole after copytruncate). */
+  writing: WriterMode;
+}
+
+/** The agent's lost-bytes reports (`lost_bytes` of its log lines) for the file at `path`. */
+function reportedLost(agents: Proc[], path: string): number {
+  let sum = 0;
+  for (const a of agents) {
+    for (const l of a.lines) {
+      if (!l.includes('"lost_bytes"')) continue;
+      const o = JSON.parse(l) as { path?: string; lost_bytes?: number };
+      if (o.path === path) sum += o.lost_bytes ?? 0;
+    }
+  }
+  return sum;
 }
 
 async function chaos(mode: "create" | "copytruncate"): Promise<void> {
@@ -115,11 +149,16 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
   const logDir = `${root}/log`;
   const stateDir = `${root}/state`;
   await Deno.mkdir(logDir);
-  const logFile = `${logDir}/app.log`;
-  await Deno.writeTextFile(logFile, "");
+  // copytruncate: a second file, written at the same rate by a writer that does not append.
+  const streams: Stream[] = [{ path: `${logDir}/app.log`, name: "app.log", writing: "append" }];
+  if (mode === "copytruncate") {
+    streams.push({ path: `${logDir}/raw.log`, name: "raw.log", writing: "offset" });
+  }
+  for (const s of streams) await Deno.writeTextFile(s.path, "");
   await Deno.writeTextFile(
     `${root}/logrotate.conf`,
-    `${logFile} {\n  ${mode}\n  rotate 100\n  missingok\n  notifempty\n  nocompress\n}\n`,
+    `${streams.map((s) => s.path).join(" ")} {\n  ${mode}\n  rotate 100\n  missingok\n` +
+      `  notifempty\n  nocompress\n}\n`,
   );
   const port = freePort();
   const serverEnv = {
@@ -134,7 +173,8 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
     AGENT_TOKEN: SECRET,
     AGENT_HOST: HOST,
     AGENT_STATE_DIR: stateDir,
-    LOG_PATHS: logFile,
+    AGENT_METRICS_ADDR: "127.0.0.1:0",
+    LOG_PATHS: streams.map((s) => s.path).join(","),
     LOG_START_AT: "beginning",
     LOG_PARTIAL_FLUSH: "2s",
     COLLECT_INTERVAL: "10s",
@@ -156,60 +196,89 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
     await p.seen((l) => l.includes('"msg":"listening"'), 60_000);
     return p;
   };
+  /** Each agent run with the port of its `/metrics` and the last lost-bytes value read there. */
+  const agents: { proc: Proc; metricsPort: number; lostMetric: number }[] = [];
   const startAgent = async () => {
-    const p = spawn(
-      ["run", "--allow-all", "agent/main.ts"],
-      agentEnv,
-    );
+    const p = spawn(["run", "--allow-all", "agent/main.ts"], agentEnv);
+    const listening = await p.seen((l) => l.includes('"msg":"metrics listening"'), 30_000);
     await p.seen((l) => l.includes('"msg":"agent started"'), 30_000);
-    return p;
+    const run = { proc: p, metricsPort: JSON.parse(listening).port as number, lostMetric: 0 };
+    agents.push(run);
+    return run;
   };
-  const agents: Proc[] = [];
   let server: Proc | null = null;
-  let agent: Proc | null = null;
-  let writer: Proc | null = null;
+  let agent: { proc: Proc; metricsPort: number; lostMetric: number } | null = null;
+  const writers: Proc[] = [];
   let rotating = true;
   let rotations = 0;
+  let rotation: Promise<void> = Promise.resolve();
+  let lastRotationEnd = 0;
+  let paused = false;
+  /** One `logrotate -f` run, never two at once. */
+  const rotate = () => {
+    rotation = rotation.then(async () => {
+      const r = await new Deno.Command(LOGROTATE, {
+        args: ["-f", "-s", `${root}/logrotate.state`, `${root}/logrotate.conf`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (r.code !== 0) {
+        throw new Error(`logrotate failed: ${new TextDecoder().decode(r.stderr)}`);
+      }
+      rotations++;
+      lastRotationEnd = Date.now();
+    });
+    return rotation;
+  };
+  /**
+   * Kills the agent with SIGKILL, its lost-bytes metric read just before: at least 1.5 s after
+   * the last rotation, with none meanwhile, so the agent has counted all it will count.
+   */
+  const killAgent = async () => {
+    paused = true;
+    try {
+      await rotation;
+      while (Date.now() - lastRotationEnd < 1500) await sleep(50);
+      agent!.lostMetric = await scrapeLostBytes(agent!.metricsPort);
+      await kill(agent!.proc, "SIGKILL");
+    } finally {
+      paused = false;
+    }
+  };
   const db = await openPostgres(dbUrl.href, { log: silentLogger, max: 2 });
   try {
     server = await startServer();
     agent = await startAgent();
-    agents.push(agent);
-    writer = spawn(
-      [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "tests/e2e/logs_writer.ts",
-        logFile,
-        String(RATE),
-        String(SECONDS),
-      ],
-      {},
-    );
+    for (const s of streams) {
+      writers.push(spawn(
+        [
+          "run",
+          "--allow-read",
+          "--allow-write",
+          "tests/e2e/logs_writer.ts",
+          s.path,
+          String(RATE),
+          String(SECONDS),
+          s.writing,
+        ],
+        {},
+      ));
+    }
     const rotator = (async () => {
       while (rotating) {
         await sleep(5000);
+        while (paused && rotating) await sleep(50);
         if (!rotating) break;
-        const r = await new Deno.Command(LOGROTATE, {
-          args: ["-f", "-s", `${root}/logrotate.state`, `${root}/logrotate.conf`],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        if (r.code !== 0) {
-          throw new Error(`logrotate failed: ${new TextDecoder().decode(r.stderr)}`);
-        }
-        rotations++;
+        await rotate();
       }
     })();
     const t0 = Date.now();
     const at = (s: number) => sleep(Math.max(0, t0 + s * 1000 - Date.now()));
 
     await at(13);
-    await kill(agent, "SIGKILL");
+    await killAgent();
     await sleep(700);
     agent = await startAgent();
-    agents.push(agent);
 
     await at(24);
     await kill(server, "SIGKILL");
@@ -218,70 +287,106 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
     server = await startServer();
 
     await at(46);
-    await kill(agent, "SIGKILL");
+    await killAgent();
+    // A rotation while the agent is down: it must find the copy when it starts again.
+    await rotate();
     await sleep(700);
     agent = await startAgent();
-    agents.push(agent);
 
-    const written = JSON.parse(
-      await writer.seen((l) => l.startsWith('{"written"'), (SECONDS + 30) * 1000),
-    ).written as number;
+    const written: number[] = [];
+    for (const w of writers) {
+      written.push(
+        JSON.parse(
+          await w.seen((l) => l.startsWith('{"written"'), (SECONDS + 30) * 1000),
+        ).written as number,
+      );
+    }
     rotating = false;
     await rotator;
-    assert.equal(written, RATE * SECONDS);
+    await rotation;
+    for (const n of written) assert.equal(n, RATE * SECONDS);
 
-    const onDisk = await seqsOnDisk(logDir);
-    const stored = async () =>
-      await db.query<{ seq: number; n: string }>(
-        `SELECT substring(message from 'seq=(\\d{7})')::int AS seq, count(*)::text AS n
-           FROM logs WHERE host = $1 GROUP BY 1`,
-        [HOST],
+    const onDisk = await Promise.all(streams.map((s) => seqsOnDisk(logDir, s.name)));
+    const stored = async (s: Stream) =>
+      await db.query<{ seq: number; n: string; bytes: string }>(
+        `SELECT substring(message from 'seq=(\\d{7})')::int AS seq, count(*)::text AS n,
+                min(octet_length(message))::text AS bytes
+           FROM logs WHERE host = $1 AND source = $2 AND message ~ 'seq=[0-9]{7}' GROUP BY 1`,
+        [HOST, s.path],
       );
-    // Wait until every line on disk has arrived (or a minute passes).
+    // Wait until every line on disk has arrived (or 90 s pass).
     const deadline = Date.now() + 90_000;
-    let rows = await stored();
+    let rows = await Promise.all(streams.map(stored));
     while (Date.now() < deadline) {
-      const have = new Set(rows.map((r) => Number(r.seq)));
-      if ([...onDisk].every((s) => have.has(s))) break;
+      const all = streams.every((_, i) => {
+        const have = new Set(rows[i].map((r) => Number(r.seq)));
+        return [...onDisk[i]].every((s) => have.has(s));
+      });
+      if (all) break;
       await sleep(1000);
-      rows = await stored();
+      rows = await Promise.all(streams.map(stored));
     }
     await sleep(3000); // anything still in flight would show up as a duplicate now
-    rows = await stored();
+    rows = await Promise.all(streams.map(stored));
+    agent.lostMetric = await scrapeLostBytes(agent.metricsPort);
+    const lostMetric = agents.reduce((n, a) => n + a.lostMetric, 0);
+    const procs = agents.map((a) => a.proc);
 
-    const counts = new Map(rows.map((r) => [Number(r.seq), Number(r.n)]));
-    const duplicated = [...counts].filter(([, n]) => n > 1).map(([s]) => s);
-    const missing: number[] = [];
-    for (let s = 0; s < written; s++) if (!counts.has(s)) missing.push(s);
-    const missingOnDisk = missing.filter((s) => onDisk.has(s));
-    const inNoFile = missing.filter((s) => !onDisk.has(s));
-    const lostReports = agents.flatMap((a) =>
-      a.lines.filter((l) => l.includes("file truncated") && /"lost_bytes":[1-9]/.test(l))
-    );
-    console.log(
-      `chaos ${mode}: written ${written}, stored ${counts.size}, rotations ${rotations}, ` +
-        `duplicated ${duplicated.length}, missing ${missing.length} (in no file: ${inNoFile.length}; ` +
-        `agent reports of lost bytes: ${lostReports.length})`,
-    );
     if (Deno.env.get("CHAOS_VERBOSE")) {
-      for (const a of agents) for (const l of a.lines) if (l.includes("truncated")) console.log(l);
+      for (const a of procs) for (const l of a.lines) if (l.includes("truncat")) console.log(l);
     }
-    if (inNoFile.length > 0) {
+    let reportedAll = 0;
+    for (const [i, s] of streams.entries()) {
+      const counts = new Map(rows[i].map((r) => [Number(r.seq), Number(r.n)]));
+      const duplicated = [...counts].filter(([, n]) => n > 1).map(([q]) => q);
+      const missing: number[] = [];
+      for (let q = 0; q < written[i]; q++) if (!counts.has(q)) missing.push(q);
+      const missingOnDisk = missing.filter((q) => onDisk[i].has(q));
+      const inNoFile = missing.filter((q) => !onDisk[i].has(q));
+      // What really went missing, in bytes: the lines in no file, and the rest of any line cut
+      // by logrotate's copy (its start is in the copy and arrived, its end was truncated away).
+      let missingBytes = inNoFile.reduce((n, q) => n + lineBytes(q, s.writing), 0);
+      for (const r of rows[i]) {
+        const cut = lineBytes(Number(r.seq), s.writing) - 1 - Number(r.bytes);
+        if (cut > 0) missingBytes += cut + 1;
+      }
+      const reported = reportedLost(procs, s.path);
+      reportedAll += reported;
       console.log(
-        `  copytruncate window hit: lines ${inNoFile.slice(0, 10).join(", ")}${
-          inNoFile.length > 10 ? " …" : ""
-        } were truncated away by logrotate before they were read`,
+        `chaos ${mode} ${s.name} (${s.writing} writer): written ${
+          written[i]
+        }, stored ${counts.size}, ` +
+          `rotations ${rotations}, duplicated ${duplicated.length}, missing ${missing.length} ` +
+          `(in no file: ${inNoFile.length} lines, ${missingBytes} bytes; the agent reported ` +
+          `${reported} bytes lost)`,
       );
+      if (inNoFile.length > 0) {
+        console.log(
+          `  copytruncate window hit: lines ${inNoFile.slice(0, 10).join(", ")}${
+            inNoFile.length > 10 ? " …" : ""
+          } were written between logrotate's copy and its truncate`,
+        );
+      }
+      assert.deepEqual(duplicated.slice(0, 20), [], `${s.name}: lines stored twice`);
+      assert.deepEqual(missingOnDisk.slice(0, 20), [], `${s.name}: lines in a file never arrived`);
+      if (mode === "create") assert.equal(missing.length, 0, "rename rotation loses nothing");
+      // Lines in no file can only be logrotate's copy-to-truncate window (never with `create`).
+      if (inNoFile.length > 0) {
+        assert.equal(mode, "copytruncate", "lines vanished without copytruncate");
+      }
+      if (s.writing === "offset") {
+        // The hole the writer leaves tells how long the file was: every lost byte is counted.
+        assert.equal(reported, missingBytes, `${s.name}: lost bytes reported exactly`);
+      } else {
+        // Appending: only sizes the agent saw before the truncation tell; it never counts a
+        // byte that did not go missing (and counts those it saw, see the tailer's tests).
+        assert.ok(reported <= missingBytes, `${s.name}: ${reported} > ${missingBytes} bytes`);
+      }
     }
-    assert.deepEqual(duplicated.slice(0, 20), [], "lines stored twice");
-    assert.deepEqual(missingOnDisk.slice(0, 20), [], "lines in a file that never arrived");
-    if (mode === "create") assert.equal(missing.length, 0, "rename rotation loses nothing");
-    // Lines in no file can only be logrotate's copy-to-truncate window (never with `create`).
-    // The agent counts the bytes of it that it saw (`lost_bytes`); bytes written and truncated
-    // between two of its reads leave no trace it could count, so the test reports those.
-    if (inNoFile.length > 0) {
-      assert.equal(mode, "copytruncate", "lines vanished without copytruncate");
-    }
+    console.log(
+      `  log_bytes_lost_total{reason="truncated"} over ${agents.length} agent runs: ${lostMetric}`,
+    );
+    assert.equal(lostMetric, reportedAll, "the metric counts what the agent reported");
     const entries = await db.query<{ n: string }>(
       "SELECT count(DISTINCT file_id)::text AS n FROM logs WHERE host = $1",
       [HOST],
@@ -289,9 +394,10 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
     assert.ok(Number(entries[0].n) >= 2, "rotation made new files");
   } finally {
     rotating = false;
-    if (writer) await kill(writer, "SIGTERM");
-    if (agent) await kill(agent, "SIGTERM");
+    for (const w of writers) await kill(w, "SIGTERM");
+    if (agent) await kill(agent.proc, "SIGTERM");
     if (server) await kill(server, "SIGTERM");
+    await rotation.catch(() => {});
     await db.close();
     await admin.exec(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => {});
     await admin.close();

@@ -98,3 +98,21 @@ Deno.test("checkpoint: decodeSlot refuses a cut-short file and bad fields by nam
   const sum = await sha256Hex(enc.encode(body));
   await assert.rejects(decodeSlot(enc.encode(`${body}\n${sum}\n`)), /files\[0\]\.offset/);
 });
+
+Deno.test("checkpoint: fpAt (where the fingerprint starts, after a hole) is kept when set, absent when 0, checked", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const first = await open(dir);
+    await first.store.write({ files: [{ ...file(9000), fpAt: 8192 }, file(5)] });
+    assert.deepEqual((await open(dir)).checkpoint, {
+      files: [{ ...file(9000), fpAt: 8192 }, file(5)],
+    });
+    const enc = new TextEncoder();
+    const { sha256Hex } = await import("../../../agent/logs/checkpoint_store.ts");
+    const body = JSON.stringify({ version: 1, seq: 1, files: [{ ...file(1), fpAt: -3 }] });
+    const sum = await sha256Hex(enc.encode(body));
+    await assert.rejects(decodeSlot(enc.encode(`${body}\n${sum}\n`)), /files\[0\]\.fpAt/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

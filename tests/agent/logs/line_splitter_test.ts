@@ -151,3 +151,28 @@ Deno.test("utf8: boundaries", () => {
   assert.equal(completeUtf8Length(e), 7);
   assert.equal(completeUtf8Length(enc.encode("abc")), 3);
 });
+
+Deno.test("splitter: a run of NUL bytes where a line starts is a hole, skipped across chunks; inside a line NULs stay", () => {
+  const s = new LineSplitter(100, 0);
+  const out: RawLine[] = [];
+  s.push(new Uint8Array(5000), out); // a hole longer than a chunk
+  s.push(new Uint8Array([0, 0, 0, 97, 0, 98, 10, 0, 99, 10]), out);
+  assert.deepEqual(view(out).map((l) => [l.offset, l.end, l.text]), [
+    [5003, 5007, "a\u0000b"],
+    [5008, 5010, "c"],
+  ]);
+  assert.equal(s.consumed, 5010);
+  // A hole after a partial line belongs to that line (it is not at a line start).
+  const p = new LineSplitter(100, 0);
+  assert.deepEqual(view(feed(p, "x", "\u0000\u0000y\n")).map((l) => l.text), ["x\u0000\u0000y"]);
+});
+
+Deno.test("splitter: skipTo jumps over a hole only at a line start and only forward", () => {
+  const s = new LineSplitter(100, 0);
+  assert.equal(s.skipTo(4096), true);
+  assert.equal(s.consumed, 4096);
+  assert.equal(s.skipTo(10), false);
+  assert.deepEqual(view(feed(s, "ab")), []);
+  assert.equal(s.skipTo(5000), false, "a partial line is held");
+  assert.deepEqual(view(feed(s, "\n")).map((l) => [l.offset, l.text]), [[4096, "ab"]]);
+});

@@ -1,13 +1,48 @@
 /**
  * The tailer on real files in a temporary directory, driven by the real LogSource loop and the
- * real Deno.watchFs: append, rename rotation, copytruncate, delete and recreate, a file that
+ * real Deno.watchFs: append, rename rotation, copytruncate (under writers that append and ones
+ * that do not, running and while the agent is stopped), delete and recreate, a file that
  * appears later, a burst of 10,000 lines while the reader is held busy, partial lines, long
  * lines with multi-byte characters, continuation lines.
+ *
+ * The copytruncate window (bytes written after logrotate's copy, before its truncate) is made
+ * with synchronous calls: the tailer runs on this thread, so it cannot look in between.
  */
 import assert from "node:assert/strict";
 import { denoLogFs } from "../../../agent/logs/log_fs.ts";
+import { LogTailer } from "../../../agent/logs/tailer.ts";
 import { sleep } from "../../../agent/sleep.ts";
 import { append, expected, keys, lines, TailHarness } from "./tail_harness.ts";
+
+const enc = new TextEncoder();
+
+/** A writer holding the file open: appending (O_APPEND), or writing at its own offset. */
+function openWriter(path: string, mode: "append" | "offset") {
+  const f = Deno.openSync(
+    path,
+    mode === "append" ? { append: true, create: true } : {
+      write: true,
+      create: true,
+    },
+  );
+  return {
+    write(text: string): number {
+      const data = enc.encode(text);
+      let done = 0;
+      while (done < data.length) done += f.writeSync(data.subarray(done));
+      return data.length;
+    },
+    close: () => f.close(),
+  };
+}
+
+const lostBytes = (h: TailHarness) =>
+  h.counters.get("log_bytes_lost_total", { reason: "truncated" });
+
+function assertNoHoleText(h: TailHarness): void {
+  const bad = h.messages().filter((m) => m.includes("\uFFFD") || m.includes("\u0000"));
+  assert.deepEqual(bad, [], "NUL bytes shipped as text");
+}
 
 /** Runs `fn` with a harness, always cleaned up. */
 function tailTest(name: string, fn: (h: TailHarness) => Promise<void>): void {
@@ -155,6 +190,253 @@ tailTest(
       ),
     );
     assertOnce(h);
+  },
+);
+
+tailTest(
+  "copytruncate under a writer that does not append: the hole is skipped, and the bytes written between copy and truncate are counted exactly",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "offset");
+    try {
+      let size = w.write(lines("a", 0, 100));
+      await h.start();
+      await h.untilCount(100);
+      // logrotate: copy, (the application writes), truncate; the writer goes on at its offset.
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      const lost1 = w.write(lines("lost1", 0, 7));
+      size += lost1;
+      Deno.truncateSync(path, 0);
+      size += w.write(lines("c", 0, 50));
+      await h.untilCount(150);
+      const firstC = h.entries.find((e) => e.message === "c-0")!;
+      assert.equal(firstC.offset, size - lines("c", 0, 50).length, "offsets count the hole");
+      assert.equal(lostBytes(h), lost1);
+      // Again, now that the file itself begins with a hole.
+      Deno.copyFileSync(path, h.path("app.log.2"));
+      const lost2 = w.write(lines("lost2", 0, 3));
+      Deno.truncateSync(path, 0);
+      w.write(lines("e", 0, 20));
+      await h.until(() => h.messages().includes("e-19"), "e-19");
+      await sleep(300);
+      assert.deepEqual(
+        [...h.messages()].sort(),
+        [...expected("a", 0, 100), ...expected("c", 0, 50), ...expected("e", 0, 20)].sort(),
+      );
+      assert.equal(lostBytes(h), lost1 + lost2, "exactly the bytes truncated away");
+      assert.equal(h.counters.get("log_truncations_total"), 2);
+      assertNoHoleText(h);
+      assertOnce(h);
+    } finally {
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "copytruncate under a writer that does not append, while the agent is stopped: the copy is read from the acknowledged offset, the loss counted exactly",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "offset");
+    try {
+      w.write(lines("a", 0, 50));
+      await h.start();
+      await h.untilCount(50);
+      await h.stop();
+      h.entries.length = 0;
+      w.write(lines("a", 50, 60)); // unread: in the copy
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      const lost = w.write(lines("lost", 0, 5));
+      Deno.truncateSync(path, 0);
+      w.write(lines("c", 0, 10));
+      await h.start();
+      await h.untilCount(20);
+      await sleep(300);
+      assert.deepEqual(
+        [...h.messages()].sort(),
+        [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
+      );
+      assert.equal(lostBytes(h), lost);
+      assertNoHoleText(h);
+      assertOnce(h);
+    } finally {
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "copytruncate under an appending writer while the agent is stopped: the copy is read from the acknowledged offset",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "append");
+    try {
+      w.write(lines("a", 0, 50));
+      await h.start();
+      await h.untilCount(50);
+      await h.stop();
+      h.entries.length = 0;
+      w.write(lines("a", 50, 60));
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      w.write(lines("lost", 0, 5)); // in no file, and never seen: cannot be counted
+      Deno.truncateSync(path, 0);
+      w.write(lines("c", 0, 10));
+      await h.start();
+      await h.untilCount(20);
+      await sleep(300);
+      assert.deepEqual(
+        [...h.messages()].sort(),
+        [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
+      );
+      assert.equal(lostBytes(h), 0);
+      assertOnce(h);
+    } finally {
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "copytruncate under an appending writer: bytes written after the copy are counted when a watch event let the tailer see them before the truncation, and cannot be otherwise",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "append");
+    // Polled by hand: between polls only the watch events' looks at the size happen.
+    const tailer = await LogTailer.open(h.tailerOptions());
+    const got: string[] = [];
+    /** Polls until `n` entries came (the last one waits for continuation lines a while). */
+    const pollUntil = async (n: number) => {
+      const end = Date.now() + 5000;
+      while (got.length < n && Date.now() < end) {
+        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
+        await sleep(50);
+      }
+    };
+    try {
+      tailer.startWatching();
+      w.write(lines("a", 0, 100));
+      await pollUntil(100);
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      const seen = w.write(lines("seen", 0, 8));
+      await sleep(300); // the write's event: the tailer looks at the size, it reads nothing
+      Deno.truncateSync(path, 0);
+      w.write(lines("c", 0, 20));
+      await pollUntil(120);
+      assert.equal(lostBytes(h), seen);
+      // The same, all at once: the size with those bytes is never seen, nothing can count them.
+      Deno.copyFileSync(path, h.path("app.log.2"));
+      w.write(lines("unseen", 0, 8));
+      Deno.truncateSync(path, 0);
+      w.write(lines("e", 0, 5));
+      await sleep(300);
+      await pollUntil(125);
+      assert.equal(lostBytes(h), seen);
+      assert.deepEqual(got, [
+        ...expected("a", 0, 100),
+        ...expected("c", 0, 20),
+        ...expected("e", 0, 5),
+      ]);
+      assert.equal(h.counters.get("log_truncations_total"), 2);
+    } finally {
+      await tailer.close();
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "sizes looked at after a watch event: one seen after the truncation is never counted as the old file's (writer that does not append)",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "offset");
+    const tailer = await LogTailer.open(h.tailerOptions());
+    const got: string[] = [];
+    const pollUntil = async (n: number) => {
+      const end = Date.now() + 5000;
+      while (got.length < n && Date.now() < end) {
+        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
+        await sleep(50);
+      }
+    };
+    try {
+      tailer.startWatching();
+      w.write(lines("a", 0, 100));
+      await pollUntil(100);
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      const lost = w.write(lines("lost", 0, 8));
+      Deno.truncateSync(path, 0);
+      w.write(lines("c", 0, 30));
+      // The events are handled now: the looks see the new file, a hole and 30 lines, larger
+      // than the old one ever was.
+      await sleep(300);
+      w.write(lines("c", 30, 40));
+      await sleep(300);
+      await pollUntil(140);
+      assert.equal(lostBytes(h), lost, "exactly the bytes truncated away");
+      assert.deepEqual(got, [...expected("a", 0, 100), ...expected("c", 0, 40)]);
+    } finally {
+      await tailer.close();
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "the size is looked at on watch events only around a rotation (a file that is not tailed appearing)",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "append");
+    let stats = 0;
+    const real = denoLogFs();
+    const fs = {
+      ...real,
+      open: async (p: string) => {
+        const f = await real.open(p);
+        return {
+          ...f,
+          stat: () => (stats++, f.stat()),
+          statNow: () => (stats++, f.statNow!()),
+        };
+      },
+    };
+    const tailer = await LogTailer.open(h.tailerOptions({ fs }));
+    const writes = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        w.write(lines("x", i, i + 1));
+        await sleep(5);
+      }
+      await sleep(100);
+    };
+    try {
+      tailer.startWatching();
+      w.write(lines("a", 0, 20));
+      await tailer.poll();
+      await tailer.poll();
+      stats = 0;
+      await writes(40); // no poll meanwhile: an fstat can only be a look after an event
+      assert.equal(stats, 0, "no looks in steady state");
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      await writes(40);
+      assert.ok(stats >= 10, `${stats} looks during the rotation watch`);
+    } finally {
+      await tailer.close();
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "NUL bytes: a run where a line starts is skipped (a hole), inside a line they are kept (replaced)",
+  async (h) => {
+    const path = h.path("nul.log");
+    await Deno.writeFile(
+      path,
+      new Uint8Array([...enc.encode("x\n"), 0, 0, 0, ...enc.encode("y\na\0b\n")]),
+    );
+    await h.start();
+    await h.untilCount(3);
+    assert.deepEqual(h.messages(), ["x", "y", "a\uFFFDb"]);
+    assert.deepEqual(h.entries.map((e) => e.offset), [0, 5, 7]);
   },
 );
 
