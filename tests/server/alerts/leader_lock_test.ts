@@ -42,7 +42,9 @@ Deno.test({
       // The holder's connection dies (its process was killed): the lock is free.
       const lo = Number(LEADER_LOCK_KEY & 0xffffffffn);
       const [holder] = await o.db.query<{ pid: number }>(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = $1 AND granted",
+        // pg_locks is cluster-wide: other tests' servers hold the same key in their databases.
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid::bigint = $1 AND granted" +
+          " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         [lo],
       );
       await o.db.query("SELECT pg_terminate_backend($1)", [holder.pid]);
