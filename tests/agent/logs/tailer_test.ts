@@ -345,6 +345,103 @@ tailTest(
 );
 
 tailTest(
+  "copytruncate under an appending writer: once copytruncate is seen in use, a worker samples the size while the copy is made, so bytes written just before the truncation count with no event handled",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "append");
+    const tailer = await LogTailer.open(h.tailerOptions());
+    const got: string[] = [];
+    const pollUntil = async (n: number) => {
+      const end = Date.now() + 5000;
+      while (got.length < n && Date.now() < end) {
+        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
+        await sleep(50);
+      }
+    };
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) { /* this thread is busy: no event is handled */ }
+    };
+    try {
+      tailer.startWatching();
+      w.write(lines("a", 0, 100));
+      await pollUntil(100);
+      // A first copytruncate: the sampler starts.
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      Deno.truncateSync(path, 0);
+      w.write(lines("b", 0, 100));
+      await pollUntil(200);
+      assert.equal(h.counters.get("log_truncations_total"), 1);
+      // The second: the copy appears (its events handled: the sampling starts), then the
+      // application writes and logrotate truncates while this thread handles nothing.
+      Deno.copyFileSync(path, h.path("app.log.2"));
+      await sleep(100);
+      const seen = w.write(lines("unseen-by-events", 0, 6));
+      busy(5);
+      Deno.truncateSync(path, 0);
+      w.write(lines("c", 0, 10));
+      await pollUntil(210);
+      assert.equal(lostBytes(h), seen);
+      assert.deepEqual(got, [
+        ...expected("a", 0, 100),
+        ...expected("b", 0, 100),
+        ...expected("c", 0, 10),
+      ]);
+    } finally {
+      await tailer.close();
+      w.close();
+    }
+  },
+);
+
+tailTest(
+  "after a restart, a checkpoint that shows a truncation starts the sampler at once: the first copytruncate of the new run is sampled too",
+  async (h) => {
+    const path = h.path("app.log");
+    const w = openWriter(path, "append");
+    const got: string[] = [];
+    const pollUntil = async (tailer: LogTailer, n: number) => {
+      const end = Date.now() + 5000;
+      while (got.length < n && Date.now() < end) {
+        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
+        await sleep(50);
+      }
+    };
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) { /* this thread is busy: no event is handled */ }
+    };
+    try {
+      const first = await LogTailer.open(h.tailerOptions());
+      w.write(lines("a", 0, 50));
+      await pollUntil(first, 50);
+      Deno.copyFileSync(path, h.path("app.log.1"));
+      Deno.truncateSync(path, 0);
+      w.write(lines("b", 0, 50));
+      await pollUntil(first, 100);
+      await first.close(); // the checkpoint holds generation 1 of app.log
+      const second = await LogTailer.open(h.tailerOptions());
+      try {
+        second.startWatching();
+        await sleep(200); // the worker starts
+        Deno.copyFileSync(path, h.path("app.log.2"));
+        await sleep(100);
+        const seen = w.write(lines("unseen-by-events", 0, 6));
+        busy(5);
+        Deno.truncateSync(path, 0);
+        w.write(lines("c", 0, 10));
+        await pollUntil(second, 110);
+        assert.equal(lostBytes(h), seen);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      w.close();
+    }
+  },
+);
+
+tailTest(
   "sizes looked at after a watch event: one seen after the truncation is never counted as the old file's (writer that does not append)",
   async (h) => {
     const path = h.path("app.log");
@@ -374,50 +471,6 @@ tailTest(
       await pollUntil(140);
       assert.equal(lostBytes(h), lost, "exactly the bytes truncated away");
       assert.deepEqual(got, [...expected("a", 0, 100), ...expected("c", 0, 40)]);
-    } finally {
-      await tailer.close();
-      w.close();
-    }
-  },
-);
-
-tailTest(
-  "the size is looked at on watch events only around a rotation (a file that is not tailed appearing)",
-  async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "append");
-    let stats = 0;
-    const real = denoLogFs();
-    const fs = {
-      ...real,
-      open: async (p: string) => {
-        const f = await real.open(p);
-        return {
-          ...f,
-          stat: () => (stats++, f.stat()),
-          statNow: () => (stats++, f.statNow!()),
-        };
-      },
-    };
-    const tailer = await LogTailer.open(h.tailerOptions({ fs }));
-    const writes = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        w.write(lines("x", i, i + 1));
-        await sleep(5);
-      }
-      await sleep(100);
-    };
-    try {
-      tailer.startWatching();
-      w.write(lines("a", 0, 20));
-      await tailer.poll();
-      await tailer.poll();
-      stats = 0;
-      await writes(40); // no poll meanwhile: an fstat can only be a look after an event
-      assert.equal(stats, 0, "no looks in steady state");
-      Deno.copyFileSync(path, h.path("app.log.1"));
-      await writes(40);
-      assert.ok(stats >= 10, `${stats} looks during the rotation watch`);
     } finally {
       await tailer.close();
       w.close();
