@@ -27,10 +27,16 @@
  * Figures over seven runs on the 2-core shared machine (README "Benchmarks"): deep page p50
  * 1.4–2.1 ms / p99 4.1–7.4 ms over HTTP (under 5 ms in three runs), p50 0.8–1.6 / p99 1.7–5.7 ms
  * through the store. Slow HTTP pages, timed inside the server, wait for PostgreSQL, so the p99
- * follows what else runs on the machine. Before the `postgres` driver wrapper emptied the library's
- * result after copying it (server/db/postgres_driver.ts), the rows of every recent query survived
- * young-generation GCs and 5–15 ms scavenge pauses in whichever process ran the queries made the
- * p99 (in-process `app.request()`, as this benchmark used to time HTTP: 4.4–7.8 ms).
+ * follows what else runs on the machine. Half of PostgreSQL's time on a deep page was planning
+ * (≈ 0.3 ms of ≈ 0.5 ms, EXPLAIN ANALYZE): the cursor's bound was a text cast, which cannot prune
+ * partitions while planning, so every daily partition was planned and pruned at run time. With a
+ * typed millisecond bound beside the exact one (server/logs/search_sql.ts) only the partitions up
+ * to the cursor are planned (≈ 0.15 ms): over six runs, deep page p50 1.47–1.54 / p99 2.37–4.62
+ * ms over HTTP, p50 0.63–0.69 / p99 1.02–1.29 ms through the store. Before the `postgres` driver
+ * wrapper emptied the library's result after copying it (server/db/postgres_driver.ts), the rows
+ * of every recent query survived young-generation GCs and 5–15 ms scavenge pauses in whichever
+ * process ran the queries made the p99 (in-process `app.request()`, as this benchmark used to time
+ * HTTP: 4.4–7.8 ms).
  *
  * Options: --lines N (1000000) --tail-lines N (500000) --reps N (200) --keep-database.
  */

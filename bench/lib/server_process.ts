@@ -37,7 +37,8 @@ const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 const START_TIMEOUT_MS = 60_000;
 
 async function readPort(stdout: ReadableStream<Uint8Array>): Promise<number> {
-  const reader = stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const text = stdout.pipeThrough(new TextDecoderStream());
+  const reader = text.getReader();
   let buffered = "";
   while (true) {
     const { done, value } = await reader.read();
@@ -49,8 +50,9 @@ async function readPort(stdout: ReadableStream<Uint8Array>): Promise<number> {
     reader.releaseLock();
     const port = (JSON.parse(line) as { port?: unknown }).port;
     if (typeof port !== "number") throw new Error(`bench server printed ${line}`);
-    // Keep draining whatever else it prints so it never blocks on a full pipe.
-    stdout.pipeTo(new WritableStream()).catch(() => {});
+    // Keep draining whatever else it prints so it never blocks on a full pipe. (`stdout` itself
+    // stays locked by `pipeThrough`: piping it again would fail, quietly, and drain nothing.)
+    text.pipeTo(new WritableStream()).catch(() => {});
     return port;
   }
 }

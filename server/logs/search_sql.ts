@@ -11,7 +11,7 @@
  */
 import { levelRank } from "../../shared/log_levels.ts";
 import type { LogSearch } from "./log_store.ts";
-import { microsToIso } from "./time.ts";
+import { microsToIso, microsToMs } from "./time.ts";
 
 /** Columns every search and the live tail read, with int8 and times as text for both drivers. */
 export const ENTRY_COLUMNS = `id::text AS id,
@@ -36,16 +36,23 @@ export function buildSearchSql(s: LogSearch): { sql: string; params: unknown[] }
     where.push(`level >= ${p(levelRank(s.minLevel))}::int2`);
   }
   if (s.source !== null) where.push(`source = ${p(s.source)}`);
-  if (s.fromMs !== null) {
-    where.push(`time >= ${p(new Date(s.fromMs).toISOString())}::text::timestamptz`);
-  }
-  if (s.toMs !== null) where.push(`time < ${p(new Date(s.toMs).toISOString())}::text::timestamptz`);
+  // Millisecond bounds are typed `timestamptz` parameters: in the plan made for their values the
+  // comparison is with a constant, so the planner itself skips the partitions (or chunks) outside
+  // the range instead of planning every one and pruning at run time.
+  if (s.fromMs !== null) where.push(`time >= ${p(new Date(s.fromMs).toISOString())}::timestamptz`);
+  if (s.toMs !== null) where.push(`time < ${p(new Date(s.toMs).toISOString())}::timestamptz`);
   if (s.after !== null) {
-    const t = p(microsToIso(s.after.timeUs));
-    const id = p(s.after.id.toString());
-    // The plain bound lets every index use the cursor; the row comparison breaks ties by id.
-    where.push(`time <= ${t}::text::timestamptz`);
-    where.push(`(time, id) < (${t}::text::timestamptz, ${id}::int8)`);
+    // The row comparison is the cursor's exact condition, ties broken by id. Its time travels
+    // as text cast in SQL, since the drivers round a typed timestamptz parameter to
+    // milliseconds; that cast is not immutable, so it cannot prune partitions while planning.
+    // The redundant bound before it can: the cursor's millisecond plus one, a typed parameter,
+    // lets the planner drop the newer partitions and every index use the cursor.
+    where.push(`time < ${p(new Date(microsToMs(s.after.timeUs) + 1).toISOString())}::timestamptz`);
+    where.push(
+      `(time, id) < (${p(microsToIso(s.after.timeUs))}::text::timestamptz, ${
+        p(s.after.id.toString())
+      }::int8)`,
+    );
   }
   if (s.q !== null) where.push(`message ILIKE ${p(likePattern(s.q))} ESCAPE '\\'`);
   const sql = `SELECT ${ENTRY_COLUMNS} FROM logs` +

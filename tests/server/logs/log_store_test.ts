@@ -265,6 +265,59 @@ logTest(
 );
 
 logTest(
+  "search: a cursor inside a millisecond and across midnight (two partitions) loses nothing",
+  async ({ store }, _b, clock) => {
+    // Microseconds apart within one millisecond, either side of a day (partition) boundary,
+    // and two entries sharing a microsecond: the page bound the planner prunes with is the
+    // cursor's millisecond, the exact position is the (time, id) comparison.
+    const times = [
+      "2025-05-31T23:59:59.998999Z",
+      "2025-05-31T23:59:59.999Z",
+      "2025-05-31T23:59:59.999001Z",
+      "2025-05-31T23:59:59.999500Z",
+      "2025-05-31T23:59:59.999500Z",
+      "2025-05-31T23:59:59.999999Z",
+      "2025-06-01T00:00:00.000Z",
+      "2025-06-01T00:00:00.000001Z",
+      "2025-06-01T00:00:00.000999Z",
+      "2025-06-01T00:00:00.001Z",
+    ];
+    await store.ingest(
+      batch("midnight", times.map((time, k) => e(k, { time, message: `m${k}` }))),
+      now(clock),
+    );
+    const full = (await store.search(search({ limit: 1000 }))).entries;
+    assert.deepEqual(
+      full.map((x) => microsToIso(x.timeUs)),
+      [...times].reverse(),
+    );
+    for (const limit of [1, 2, 3]) {
+      for (const host of [null, "web-1"]) {
+        const walked: bigint[] = [];
+        let after = null;
+        do {
+          const page = await store.search(search({ host, limit, after }));
+          walked.push(...page.entries.map((x) => x.id));
+          after = page.next;
+        } while (after);
+        assert.deepEqual(walked, full.map((x) => x.id), `limit ${limit}, host ${host}`);
+      }
+    }
+    // Millisecond range bounds: from inclusive, to exclusive, microseconds inside them kept.
+    const range = (await store.search(search({
+      fromMs: Date.parse("2025-05-31T23:59:59.999Z"),
+      toMs: Date.parse("2025-06-01T00:00:00.001Z"),
+      limit: 1000,
+    }))).entries;
+    assert.deepEqual(
+      range.map((x) => x.id),
+      full.filter((x) => x.message !== "m0" && x.message !== "m9").map((x) => x.id),
+    );
+    assert.equal(range.length, 8);
+  },
+);
+
+logTest(
   "partitions: made for ingested days, expired ones dropped whole; the default partition watched",
   async ({ db, store, partitions }, _b, clock) => {
     await partitions.maintain();

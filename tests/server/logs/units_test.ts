@@ -66,6 +66,11 @@ Deno.test("search SQL: LIKE wildcards escaped; every value a parameter; keyset, 
   });
   assert.doesNotMatch(sql, /DROP|OFFSET/);
   assert.match(sql, /\(time, id\) < \(\$\d+::text::timestamptz, \$\d+::int8\)/);
+  // Typed millisecond bounds the planner can prune partitions with; the cursor's is the
+  // millisecond after its time (the exact position is the row comparison's).
+  assert.match(sql, /time >= \$\d+::timestamptz AND time < \$\d+::timestamptz/);
+  assert.match(sql, /time < \$(\d+)::timestamptz AND \(time, id\)/);
+  assert.ok(params.includes("1970-01-01T00:00:00.001Z"));
   // Qualified, so `id` is the int8 column, not the output column `id::text`.
   assert.match(sql, /ORDER BY logs\.time DESC, logs\.id DESC LIMIT \$\d+::int4$/);
   assert.ok(params.includes("%x'; DROP TABLE logs; --%"));
