@@ -31,17 +31,17 @@ import type { MetricStore } from "../server/storage/metric_store.ts";
 import { PartitionManager } from "../server/storage/partitions.ts";
 import { SqlMetricStore } from "../server/storage/sql_metric_store.ts";
 import { createLogger } from "../shared/log.ts";
-import type { Metric } from "../shared/metric.ts";
-import type { MetricName } from "../shared/metric_names.ts";
-import { hostName, randomWalk, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
+import { hostName, TICK_MS } from "./lib/agent_batches.ts";
 import {
   benchDatabaseUrl,
   createScratchDatabase,
   onInterrupt,
   randomSecret,
 } from "./lib/bench_db.ts";
+import { positiveInt } from "./lib/options.ts";
 import { summarize, type Summary } from "./lib/stats.ts";
 import { formatInt, formatMs, formatTable, formatVerdict, type Verdict } from "./lib/table.ts";
+import { createWalkSeries, type WalkSpec } from "./lib/walk_series.ts";
 
 /** Targets of the issue. */
 export const TARGETS = { overviewTtfbMs: 300, hostTtfbMs: 200, scriptKiB: 150 } as const;
@@ -53,10 +53,8 @@ const LOAD_CHUNK_TICKS = 60;
 const PASSWORD = "bench dashboard password";
 const REPO_ROOT = new URL("../", import.meta.url).pathname;
 
-type Spec = { name: MetricName; labels: Record<string, string>; scale: number };
-
 /** What every host has. */
-const FLEET_SERIES: readonly Spec[] = [
+const FLEET_SERIES: readonly WalkSpec[] = [
   { name: "cpu.usage_pct", labels: { core: "total" }, scale: 100 },
   { name: "mem.used_pct", labels: {}, scale: 100 },
   { name: "mem.used_bytes", labels: {}, scale: 16 * 2 ** 30 },
@@ -72,7 +70,7 @@ const FLEET_SERIES: readonly Spec[] = [
 ];
 
 /** What the timed host also has (its page charts them), over 24 h. */
-const HOST_PAGE_EXTRA: readonly Spec[] = [
+const HOST_PAGE_EXTRA: readonly WalkSpec[] = [
   ...Array.from(
     { length: 8 },
     (_, i) => ({ name: "cpu.usage_pct" as const, labels: { core: String(i) }, scale: 100 }),
@@ -94,15 +92,6 @@ interface Options {
 const started = performance.now();
 const progress = (msg: string) =>
   console.error(`bench:dashboard [${((performance.now() - started) / 1000).toFixed(1)} s]: ${msg}`);
-
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${name} must be a positive integer, got ${text}`);
-  }
-  return n;
-}
 
 function parseOptions(args: string[]): Options {
   const { values } = parseArgs({
@@ -130,33 +119,16 @@ function parseOptions(args: string[]): Options {
 async function load(
   db: Db,
   store: MetricStore,
-  hosts: { host: string; specs: readonly Spec[]; ticks: number }[],
+  hosts: { host: string; specs: readonly WalkSpec[]; ticks: number }[],
   endMs: number,
 ): Promise<number> {
-  for (const h of hosts) {
-    const metrics: Metric[] = h.specs.map((s) => ({
-      time: new Date(endMs).toISOString(),
-      host: h.host,
-      name: s.name,
-      value: s.scale / 2,
-      labels: s.labels,
-    }));
-    await store.ingest({ id: `load-${h.host}`, host: h.host, metrics }, "bench", new Date(endMs));
-  }
-  const idRows = await db.query<{ id: unknown; host: string; name: string; labels: unknown }>(
-    "SELECT id, host, name, labels::text AS labels FROM series",
-  );
-  const idOf = new Map(
-    idRows.map((r) => [seriesSpecKey(r.host, r.name, JSON.parse(String(r.labels))), Number(r.id)]),
-  );
+  const series = await createWalkSeries(db, store, hosts, {
+    time: new Date(endMs),
+    receivedAt: new Date(endMs),
+    value: (s) => s.scale / 2,
+  });
   const maxTicks = Math.max(...hosts.map((h) => h.ticks));
-  const lanes = hosts.flatMap((h, hi) =>
-    h.specs.map((s, si) => ({
-      id: idOf.get(seriesSpecKey(h.host, s.name, s.labels))!,
-      ticks: h.ticks,
-      next: randomWalk(hi * 7919 + si, s.scale),
-    }))
-  );
+  const lanes = series.flatMap((list, hi) => list.map((s) => ({ ...s, ticks: hosts[hi].ticks })));
   let rows = lanes.length;
   for (let t0 = maxTicks; t0 > 0; t0 -= LOAD_CHUNK_TICKS) {
     const cols: SampleColumns = { time: [], seriesId: [], value: [] };

@@ -31,12 +31,12 @@ import { PartitionManager } from "../server/storage/partitions.ts";
 import { SqlMetricStore } from "../server/storage/sql_metric_store.ts";
 import { mintToken } from "../shared/jwt.ts";
 import { createLogger, silentLogger } from "../shared/log.ts";
-import type { Metric } from "../shared/metric.ts";
-import type { MetricName } from "../shared/metric_names.ts";
-import { hostName, randomWalk, seriesSpecKey, TICK_MS } from "./lib/agent_batches.ts";
+import { hostName, TICK_MS } from "./lib/agent_batches.ts";
 import { benchDatabaseUrl, createScratchDatabase, randomSecret } from "./lib/bench_db.ts";
+import { positiveInt } from "./lib/options.ts";
 import { summarize, type Summary } from "./lib/stats.ts";
 import { formatInt, formatMs, formatTable, formatVerdict, type Verdict } from "./lib/table.ts";
+import { createWalkSeries, type WalkSpec } from "./lib/walk_series.ts";
 
 /** Targets of the issue. */
 export const TARGETS = { seriesDayP99Ms: 10, panelP99Ms: 100 } as const;
@@ -50,18 +50,17 @@ const LOAD_CHUNK_TICKS = 120;
 const LOAD_CONCURRENCY = 2;
 
 /** The series every host has in the data set. */
-const HOST_SERIES: readonly { name: MetricName; labels: Record<string, string>; scale: number }[] =
-  [
-    { name: "cpu.usage_pct", labels: { core: "total" }, scale: 100 },
-    { name: "mem.used_pct", labels: {}, scale: 100 },
-    { name: "system.load1", labels: {}, scale: 8 },
-    {
-      name: "disk.used_pct",
-      labels: { mount: "/", device: "/dev/sda1", fstype: "ext4" },
-      scale: 100,
-    },
-    { name: "net.bytes_in", labels: { iface: "eth0" }, scale: 12_500_000 },
-  ];
+const HOST_SERIES: readonly WalkSpec[] = [
+  { name: "cpu.usage_pct", labels: { core: "total" }, scale: 100 },
+  { name: "mem.used_pct", labels: {}, scale: 100 },
+  { name: "system.load1", labels: {}, scale: 8 },
+  {
+    name: "disk.used_pct",
+    labels: { mount: "/", device: "/dev/sda1", fstype: "ext4" },
+    scale: 100,
+  },
+  { name: "net.bytes_in", labels: { iface: "eth0" }, scale: 12_500_000 },
+];
 
 interface Options {
   hosts: number;
@@ -93,15 +92,6 @@ interface BackendResult {
 const started = performance.now();
 const progress = (msg: string) =>
   console.error(`bench:query [${((performance.now() - started) / 1000).toFixed(1)} s]: ${msg}`);
-
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return n;
-}
 
 function parseOptions(args: string[]): Options {
   const { values } = parseArgs({
@@ -136,33 +126,16 @@ async function loadDay(
   endMs: number,
 ): Promise<number> {
   const firstMs = endMs - TICKS * TICK_MS;
-  const walkers = hosts.flatMap((_, h) =>
-    HOST_SERIES.map((s, i) => randomWalk(h * 7919 + i, s.scale))
-  );
-  const lastTime = new Date(firstMs + (TICKS - 1) * TICK_MS).toISOString();
-  for (const [h, host] of hosts.entries()) {
-    const metrics: Metric[] = HOST_SERIES.map((s, i) => ({
-      time: lastTime,
-      host,
-      name: s.name,
-      value: walkers[h * HOST_SERIES.length + i](),
-      labels: s.labels,
-    }));
-    await store.ingest({ id: `load-${host}`, host, metrics }, "bench", new Date());
-  }
-  const idRows = await db.query<{ id: unknown; host: string; name: string; labels: unknown }>(
-    "SELECT id, host, name, labels::text AS labels FROM series",
-  );
-  const idOf = new Map(
-    idRows.map((r) => [seriesSpecKey(r.host, r.name, JSON.parse(String(r.labels))), Number(r.id)]),
-  );
-  const seriesIds = hosts.flatMap((host) =>
-    HOST_SERIES.map((s) => {
-      const id = idOf.get(seriesSpecKey(host, s.name, s.labels));
-      if (id === undefined) throw new Error(`series ${s.name} of ${host} was not created`);
-      return id;
-    })
-  );
+  const series = (await createWalkSeries(
+    db,
+    store,
+    hosts.map((host) => ({ host, specs: HOST_SERIES })),
+    {
+      time: new Date(firstMs + (TICKS - 1) * TICK_MS),
+      receivedAt: new Date(),
+      value: (_, walk) => walk(),
+    },
+  )).flat();
   const chunks: { from: number; to: number }[] = [];
   for (let t = 0; t < TICKS - 1; t += LOAD_CHUNK_TICKS) {
     chunks.push({ from: t, to: Math.min(t + LOAD_CHUNK_TICKS, TICKS - 1) });
@@ -171,15 +144,15 @@ async function loadDay(
   let next = 0;
   let rows = hosts.length * HOST_SERIES.length;
   const build = (c: { from: number; to: number }): SampleColumns => {
-    const n = (c.to - c.from) * seriesIds.length;
+    const n = (c.to - c.from) * series.length;
     const cols: SampleColumns = { time: new Array(n), seriesId: new Array(n), value: new Array(n) };
     let k = 0;
     for (let t = c.from; t < c.to; t++) {
       const ms = firstMs + t * TICK_MS;
-      for (let s = 0; s < seriesIds.length; s++, k++) {
+      for (let s = 0; s < series.length; s++, k++) {
         cols.time[k] = ms;
-        cols.seriesId[k] = seriesIds[s];
-        cols.value[k] = walkers[s]();
+        cols.seriesId[k] = series[s].id;
+        cols.value[k] = series[s].next();
       }
     }
     return cols;

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { mintToken } from "../../shared/jwt.ts";
 import { readApi } from "./alerts_processes.ts";
 import { eventually, startServer } from "./processes.ts";
+import { runServerToExit } from "./server_refusal.ts";
 
 const SECRET = "e2e-config-secret-".padEnd(40, "x");
-const ROOT = new URL("../../", import.meta.url).pathname;
 
 const RULES_V1 = `
 rules:
@@ -48,31 +48,15 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "miniobserv-rules-" });
     try {
       await Deno.writeTextFile(`${dir}/rules.yaml`, RULES_BAD);
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-net",
-          "--allow-sys",
-          "server/main.ts",
-        ],
-        cwd: ROOT,
-        env: {
-          AGENT_TOKEN: SECRET,
-          MINIOBSERV_DATA_DIR: dir,
-          LISTEN_ADDR: "127.0.0.1:0",
-          ALERT_RULES_FILE: `${dir}/rules.yaml`,
-          NO_COLOR: "1",
-        },
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const out = await runServerToExit({
+        AGENT_TOKEN: SECRET,
+        MINIOBSERV_DATA_DIR: dir,
+        LISTEN_ADDR: "127.0.0.1:0",
+        ALERT_RULES_FILE: `${dir}/rules.yaml`,
+      });
       assert.equal(out.code, 78);
       assert.match(
-        new TextDecoder().decode(out.stderr),
+        out.stderr,
         /configuration error: ALERT_RULES_FILE .*rules\.yaml: rules\[0\] "HighLoad": threshold: must be a finite number/,
       );
     } finally {

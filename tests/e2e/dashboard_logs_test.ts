@@ -7,14 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { mintToken } from "../../shared/jwt.ts";
-import { backendNamed, POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
-import {
-  CHROMIUM_SKIP,
-  freePort,
-  launchChromium,
-  screenshot,
-  watchedContext,
-} from "./dashboard_browser.ts";
+import { POSTGRES_SKIP } from "../server/storage/backends.ts";
+import { CHROMIUM_SKIP, launchChromium, screenshot, watchedContext } from "./dashboard_browser.ts";
+import { dashboardServerSetup } from "./dashboard_server.ts";
 import { eventually, startAgent, startServer } from "./processes.ts";
 
 // The callbacks given to `page.evaluate` run in the browser, where these exist.
@@ -25,13 +20,6 @@ const SECRET = "e2e-dashboard-logs-secret-".padEnd(48, "x");
 const PASSWORD = "e2e dashboard password";
 const HOST = "e2e-logs-host";
 
-async function databaseUrl(db: { query: (sql: string) => Promise<Record<string, unknown>[]> }) {
-  const [{ name }] = await db.query("SELECT current_database() AS name");
-  const url = new URL(TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
-  return url.href;
-}
-
 Deno.test({
   name:
     "e2e: the logs page in Chromium — live tail, search, load older — on a real server and agent",
@@ -39,20 +27,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const pg = await backendNamed("postgres").openDb();
-    const dbUrl = await databaseUrl(pg.db);
-    await pg.db.close();
-    const port = freePort();
-    const server = await startServer({
-      DATABASE_URL: dbUrl,
-      AGENT_TOKEN: SECRET,
-      LISTEN_ADDR: `127.0.0.1:${port}`,
-      LOG_LEVEL: "info",
-      SHUTDOWN_TIMEOUT: "5s",
-      DASHBOARD_PASSWORD: PASSWORD,
-      DASHBOARD_REFRESH: "1s",
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const setup = await dashboardServerSetup(SECRET, PASSWORD);
+    const server = await startServer(setup.env);
+    const base = server.baseUrl;
     const dir = await Deno.makeTempDir({ prefix: "miniobserv-e2e-dash-logs-" });
     const logFile = `${dir}/app.log`;
     const marker = `m${crypto.randomUUID().slice(0, 8)}`;
@@ -198,7 +175,7 @@ Deno.test({
       await browser.close().catch(() => {});
       await agent.stop();
       await server.stop();
-      await pg.close();
+      await setup.close();
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { freePort } from "./dashboard_browser.ts";
 import { eventually } from "./processes.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runServerToExit } from "./server_refusal.ts";
+import { startTask } from "./start_task.ts";
 
 Deno.test({
   name: "e2e: deno task start on loopback serves the dashboard without sign-in and says so",
@@ -16,31 +16,15 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "miniobserv-dash-start-" });
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "start"],
-      cwd: ROOT,
-      env: {
-        MINIOBSERV_DATA_DIR: dataDir,
-        LISTEN_ADDR: `127.0.0.1:${port}`,
-        AGENT_HOST: "dash-start-host",
-        NO_COLOR: "1",
-      },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    let out = "";
-    const reader = (async () => {
-      for await (const c of child.stdout.pipeThrough(new TextDecoderStream())) out += c;
-    })();
+    const task = startTask({
+      MINIOBSERV_DATA_DIR: dataDir,
+      LISTEN_ADDR: `127.0.0.1:${port}`,
+      AGENT_HOST: "dash-start-host",
+    });
     try {
-      await eventually(
-        "URL printed",
-        60_000,
-        () => Promise.resolve(out.includes("Dashboard:") ? true : undefined),
-      );
+      await task.printed("Dashboard:");
       assert.match(
-        out,
+        task.output(),
         new RegExp(
           `Dashboard: http://127\\.0\\.0\\.1:${port}/  \\(no sign-in: this address is loopback only`,
         ),
@@ -56,11 +40,9 @@ Deno.test({
       assert.equal(api.status, 401);
       await api.body?.cancel();
     } finally {
-      child.kill("SIGINT");
-      const status = await child.status;
-      await reader;
+      const code = await task.interrupt();
       await Deno.remove(dataDir, { recursive: true });
-      assert.equal(status.code, 0, `start exits 0 on Ctrl-C; output:\n${out}`);
+      assert.equal(code, 0, `start exits 0 on Ctrl-C; output:\n${task.output()}`);
     }
   },
 });
@@ -68,30 +50,12 @@ Deno.test({
 Deno.test({
   name: "e2e: the server refuses DASHBOARD_AUTH=none on a non-loopback address",
   async fn() {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-        "--allow-sys",
-        "server/main.ts",
-      ],
-      cwd: ROOT,
-      env: {
-        AGENT_TOKEN: "x".repeat(40),
-        LISTEN_ADDR: "0.0.0.0:0",
-        DASHBOARD_AUTH: "none",
-        MINIOBSERV_DATA_DIR: "/nonexistent-never-created",
-        NO_COLOR: "1",
-      },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stderr);
+    const { code, stderr: text } = await runServerToExit({
+      AGENT_TOKEN: "x".repeat(40),
+      LISTEN_ADDR: "0.0.0.0:0",
+      DASHBOARD_AUTH: "none",
+      MINIOBSERV_DATA_DIR: "/nonexistent-never-created",
+    });
     assert.equal(code, 78, text);
     assert.match(text, /DASHBOARD_AUTH=none is refused: the server listens on 0\.0\.0\.0/);
   },

@@ -18,14 +18,9 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { mintToken } from "../../shared/jwt.ts";
-import { backendNamed, POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
-import {
-  CHROMIUM_SKIP,
-  freePort,
-  launchChromium,
-  screenshot,
-  watchedContext,
-} from "./dashboard_browser.ts";
+import { POSTGRES_SKIP } from "../server/storage/backends.ts";
+import { CHROMIUM_SKIP, launchChromium, screenshot, watchedContext } from "./dashboard_browser.ts";
+import { dashboardServerSetup } from "./dashboard_server.ts";
 import { eventually, type RunningServer, startAgent, startServer } from "./processes.ts";
 
 // The callbacks given to `page.evaluate` run in the browser, where these exist.
@@ -49,13 +44,6 @@ const RULES = JSON.stringify([{
   severity: "warning",
   summary: "CPU at {{value}} % on {{host}}",
 }]);
-
-async function databaseUrl(db: { query: (sql: string) => Promise<Record<string, unknown>[]> }) {
-  const [{ name }] = await db.query("SELECT current_database() AS name");
-  const url = new URL(TEST_DATABASE_URL!);
-  url.pathname = `/${name}`;
-  return url.href;
-}
 
 // deno-lint-ignore no-explicit-any -- API answers are asserted field by field
 async function api(base: string, path: string, token: string): Promise<any> {
@@ -99,18 +87,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const pg = await backendNamed("postgres").openDb();
-    const dbUrl = await databaseUrl(pg.db);
-    await pg.db.close();
-    const port = freePort();
+    const setup = await dashboardServerSetup(SECRET, PASSWORD);
     const serverEnv = {
-      DATABASE_URL: dbUrl,
-      AGENT_TOKEN: SECRET,
-      LISTEN_ADDR: `127.0.0.1:${port}`,
-      LOG_LEVEL: "info",
-      SHUTDOWN_TIMEOUT: "5s",
-      DASHBOARD_PASSWORD: PASSWORD,
-      DASHBOARD_REFRESH: "1s",
+      ...setup.env,
       ALERT_RULES: RULES,
       ALERT_EVAL_INTERVAL: "1s",
       HOST_STALE_AFTER: "4s",
@@ -583,7 +562,7 @@ Deno.test({
       await browser.close().catch(() => {});
       if (agent) await agent.stop();
       await server.stop();
-      await pg.close();
+      await setup.close();
       await Deno.remove(stateDir, { recursive: true });
     }
   },

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { mintToken } from "../../shared/jwt.ts";
 import { eventually } from "./processes.ts";
+import { startTask } from "./start_task.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -24,30 +25,14 @@ Deno.test({
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "miniobserv-start-" });
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "start"],
-      cwd: ROOT,
-      env: {
-        // Relative, as the default "./data" is: both programs must still find it.
-        MINIOBSERV_DATA_DIR: relativeTo(ROOT, dataDir),
-        LISTEN_ADDR: `127.0.0.1:${port}`,
-        AGENT_HOST: "start-test-host",
-        NO_COLOR: "1",
-      },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    let out = "";
-    const reader = (async () => {
-      for await (const c of child.stdout.pipeThrough(new TextDecoderStream())) out += c;
-    })();
+    const task = startTask({
+      // Relative, as the default "./data" is: both programs must still find it.
+      MINIOBSERV_DATA_DIR: relativeTo(ROOT, dataDir),
+      LISTEN_ADDR: `127.0.0.1:${port}`,
+      AGENT_HOST: "start-test-host",
+    });
     try {
-      await eventually(
-        "URL printed",
-        60_000,
-        () => Promise.resolve(out.includes(`http://127.0.0.1:${port}/`) ? true : undefined),
-      );
+      await task.printed(`http://127.0.0.1:${port}/`);
       const secret = (await Deno.readTextFile(`${dataDir}/agent_token`)).trim();
       assert.equal((await Deno.stat(`${dataDir}/agent_token`)).mode! & 0o777, 0o600);
       const token = await mintToken({
@@ -70,11 +55,9 @@ Deno.test({
       });
       assert.equal(latest.host, "start-test-host");
     } finally {
-      child.kill("SIGINT");
-      const status = await child.status;
-      await reader;
+      const code = await task.interrupt();
       await Deno.remove(dataDir, { recursive: true });
-      assert.equal(status.code, 0, `start exits 0 on Ctrl-C; output:\n${out}`);
+      assert.equal(code, 0, `start exits 0 on Ctrl-C; output:\n${task.output()}`);
     }
   },
 });

@@ -4,7 +4,7 @@
  * creates a silence from an alert. Forms post with the session's CSRF token and work
  * without scripts.
  */
-import type { FC } from "hono/jsx";
+import type { Child, FC } from "hono/jsx";
 import type { rulesView } from "../../alerts/alerting_api.ts";
 import type { TransitionRow } from "../../alerts/alert_queries.ts";
 import type { NotificationRecord } from "../../notify/outbox_store.ts";
@@ -13,6 +13,7 @@ import type { AlertBrief } from "../live_feed.ts";
 import { formatUtc } from "../static/js/format.js";
 import { type Chrome, Layout } from "./layout.tsx";
 import { hostHref } from "./overview.tsx";
+import { DataTable, EmptyNote } from "./table.tsx";
 
 /** After a built-in rule's name (a variable, so formatter and linter agree on the space). */
 const BUILT_IN_NOTE = " (built in)";
@@ -46,6 +47,27 @@ export interface AlertsPageProps {
 
 const when = (iso: string | null) => iso === null ? "—" : formatUtc(Date.parse(iso));
 
+/** A measured value to six significant digits, or a dash. */
+const valueText = (v: number | null) => v === null ? "—" : String(Number(v.toPrecision(6)));
+
+/** An alert's or a silence's state, coloured. */
+const State: FC<{ state: string }> = ({ state }) => (
+  <span class={`state state-${state}`}>{state}</span>
+);
+
+/** A severity, coloured. */
+const Severity: FC<{ severity: string }> = ({ severity }) => (
+  <span class={`sev sev-${severity}`}>{severity}</span>
+);
+
+/** A titled section of the page; its heading's id is `{name}-title`. */
+const Section: FC<{ name: string; title: string; children?: Child }> = (p) => (
+  <section aria-labelledby={`${p.name}-title`}>
+    <h2 id={`${p.name}-title`}>{p.title}</h2>
+    {p.children}
+  </section>
+);
+
 /** The query string of the silence form for an alert. */
 export function silenceFormHref(a: Pick<AlertBrief, "rule" | "host">): string {
   return `/alerts/silence?${new URLSearchParams({ rule: a.rule, host: a.host })}`;
@@ -55,19 +77,17 @@ export function silenceFormHref(a: Pick<AlertBrief, "rule" | "host">): string {
 export const ActiveRow: FC<{ a: AlertBrief; canWrite: boolean }> = ({ a, canWrite }) => (
   <tr data-fingerprint={a.fingerprint} class={`alert-${a.state}`}>
     <td data-label="State">
-      <span class={`state state-${a.state}`}>{a.state}</span>
-      {a.silenced ? <span class="state state-silenced">silenced</span> : null}
+      <State state={a.state} />
+      {a.silenced ? <State state="silenced" /> : null}
     </td>
     <td data-label="Severity">
-      <span class={`sev sev-${a.severity}`}>{a.severity}</span>
+      <Severity severity={a.severity} />
     </td>
     <td data-label="Rule">{a.rule}</td>
     <td data-label="Host">
       <a href={hostHref(a.host)}>{a.host}</a>
     </td>
-    <td data-label="Value" class="num">
-      {a.value === null ? "—" : String(Number(a.value.toPrecision(6)))}
-    </td>
+    <td data-label="Value" class="num">{valueText(a.value)}</td>
     <td data-label="Since">{when(a.since)}</td>
     <td data-label="Summary">{a.summary}</td>
     <td data-label="">
@@ -113,222 +133,173 @@ export const AlertsPage: FC<AlertsPageProps> = (p) => {
           ? <p class="muted">Signed in with a read token: silences can be seen but not changed.</p>
           : null}
 
-        <section aria-labelledby="active-title">
-          <h2 id="active-title">Firing and pending</h2>
-          <div class="table-wrap">
-            <table id="active-alerts" class="alerts">
-              <thead>
-                <tr>
-                  <th scope="col">State</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Host</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">Summary</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.active.map((a) => <ActiveRow key={a.fingerprint} a={a} canWrite={p.canWrite} />)}
-              </tbody>
-            </table>
-          </div>
-          <p id="active-empty" class="empty" hidden={p.active.length > 0 ? true : undefined}>
+        <Section name="active" title="Firing and pending">
+          <DataTable
+            id="active-alerts"
+            class="alerts"
+            columns={["State", "Severity", "Rule", "Host", "Value", "Since", "Summary"]}
+            actions
+          >
+            {p.active.map((a) => <ActiveRow key={a.fingerprint} a={a} canWrite={p.canWrite} />)}
+          </DataTable>
+          <EmptyNote id="active-empty" hidden={p.active.length > 0}>
             Nothing is firing or pending.
-          </p>
-        </section>
+          </EmptyNote>
+        </Section>
 
-        <section aria-labelledby="silences-title">
-          <h2 id="silences-title">Silences</h2>
+        <Section name="silences" title="Silences">
           {p.silences.length === 0 ? <p class="empty">No silences.</p> : (
-            <div class="table-wrap">
-              <table id="silences" class="alerts">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Matchers</th>
-                    <th scope="col">Ends</th>
-                    <th scope="col">Comment</th>
-                    <th scope="col">By</th>
-                    <th scope="col">
-                      <span class="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {p.silences.map((s) => (
-                    <tr data-silence={s.id} class={`silence-${s.status}`}>
-                      <td data-label="Status">
-                        <span class={`state state-${s.status}`}>{s.status}</span>
-                      </td>
-                      <td data-label="Matchers">
-                        {s.matchers.map((m) => <Matcher key={m.name} text={matcherText(m)} />)}
-                      </td>
-                      <td data-label="Ends">{formatUtc(s.endsAt)}</td>
-                      <td data-label="Comment">{s.comment}</td>
-                      <td data-label="By">{s.createdBy}</td>
-                      <td data-label="">
-                        {p.canWrite && s.status !== "expired"
-                          ? (
-                            <form
-                              method="post"
-                              action={`/alerts/silences/${encodeURIComponent(s.id)}/expire`}
-                              class="inline"
-                            >
-                              <input type="hidden" name={CSRF_FIELD} value={csrf} />
-                              <button type="submit" class="small">Expire</button>
-                            </form>
-                          )
-                          : null}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              id="silences"
+              class="alerts"
+              columns={["Status", "Matchers", "Ends", "Comment", "By"]}
+              actions
+            >
+              {p.silences.map((s) => (
+                <tr data-silence={s.id} class={`silence-${s.status}`}>
+                  <td data-label="Status">
+                    <State state={s.status} />
+                  </td>
+                  <td data-label="Matchers">
+                    {s.matchers.map((m) => <Matcher key={m.name} text={matcherText(m)} />)}
+                  </td>
+                  <td data-label="Ends">{formatUtc(s.endsAt)}</td>
+                  <td data-label="Comment">{s.comment}</td>
+                  <td data-label="By">{s.createdBy}</td>
+                  <td data-label="">
+                    {p.canWrite && s.status !== "expired"
+                      ? (
+                        <form
+                          method="post"
+                          action={`/alerts/silences/${encodeURIComponent(s.id)}/expire`}
+                          class="inline"
+                        >
+                          <input type="hidden" name={CSRF_FIELD} value={csrf} />
+                          <button type="submit" class="small">Expire</button>
+                        </form>
+                      )
+                      : null}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
-        </section>
+        </Section>
 
-        <section aria-labelledby="rules-title">
-          <h2 id="rules-title">Rules</h2>
+        <Section name="rules" title="Rules">
           {p.rules
             ? (
-              <div class="table-wrap">
-                <table id="rules" class="alerts">
-                  <thead>
-                    <tr>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Condition</th>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Health</th>
-                      <th scope="col">Firing</th>
-                      <th scope="col">Pending</th>
-                      <th scope="col">Last evaluation</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.rules.rules.map((r) => (
-                      <tr data-rule={r.name}>
-                        <td data-label="Rule">
-                          {r.name}
-                          {r.builtin ? <span class="muted">{BUILT_IN_NOTE}</span> : null}
-                        </td>
-                        <td data-label="Condition">
-                          <code>
-                            {r.builtin
-                              ? `no data for ${r.threshold} s`
-                              : `${r.agg}(${r.metric}${
-                                labelText(r.labels)
-                              }[${r.window}]) ${r.op} ${r.threshold}${
-                                r.for !== "0s" ? ` for ${r.for}` : ""
-                              }`}
-                          </code>
-                          {r.hosts !== "*" ? <span class="muted">{` on ${r.hosts}`}</span> : null}
-                        </td>
-                        <td data-label="Severity">
-                          <span class={`sev sev-${r.severity}`}>{r.severity}</span>
-                        </td>
-                        <td data-label="Health">
-                          <span class={`health health-${r.health}`}>{r.health}</span>
-                          {r.last_error ? <span class="sub">{r.last_error}</span> : null}
-                        </td>
-                        <td data-label="Firing" class="num">{r.instances.firing}</td>
-                        <td data-label="Pending" class="num">{r.instances.pending}</td>
-                        <td data-label="Last evaluation">{when(r.last_evaluation)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                id="rules"
+                class="alerts"
+                columns={[
+                  "Rule",
+                  "Condition",
+                  "Severity",
+                  "Health",
+                  "Firing",
+                  "Pending",
+                  "Last evaluation",
+                ]}
+              >
+                {p.rules.rules.map((r) => (
+                  <tr data-rule={r.name}>
+                    <td data-label="Rule">
+                      {r.name}
+                      {r.builtin ? <span class="muted">{BUILT_IN_NOTE}</span> : null}
+                    </td>
+                    <td data-label="Condition">
+                      <code>
+                        {r.builtin
+                          ? `no data for ${r.threshold} s`
+                          : `${r.agg}(${r.metric}${
+                            labelText(r.labels)
+                          }[${r.window}]) ${r.op} ${r.threshold}${
+                            r.for !== "0s" ? ` for ${r.for}` : ""
+                          }`}
+                      </code>
+                      {r.hosts !== "*" ? <span class="muted">{` on ${r.hosts}`}</span> : null}
+                    </td>
+                    <td data-label="Severity">
+                      <Severity severity={r.severity} />
+                    </td>
+                    <td data-label="Health">
+                      <span class={`health health-${r.health}`}>{r.health}</span>
+                      {r.last_error ? <span class="sub">{r.last_error}</span> : null}
+                    </td>
+                    <td data-label="Firing" class="num">{r.instances.firing}</td>
+                    <td data-label="Pending" class="num">{r.instances.pending}</td>
+                    <td data-label="Last evaluation">{when(r.last_evaluation)}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )
             : <p class="error">The rules could not be read.</p>}
-        </section>
+        </Section>
 
-        <section aria-labelledby="transitions-title">
-          <h2 id="transitions-title">Recent transitions</h2>
+        <Section name="transitions" title="Recent transitions">
           {p.transitions.length === 0
             ? <p class="empty">No transitions in the last 24 hours.</p>
             : (
-              <div class="table-wrap">
-                <table id="transitions" class="alerts">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time</th>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Host</th>
-                      <th scope="col">Change</th>
-                      <th scope="col">Value</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.transitions.map((t) => (
-                      <tr>
-                        <td data-label="Time">{when(t.time)}</td>
-                        <td data-label="Rule">{t.rule}</td>
-                        <td data-label="Host">{t.host}</td>
-                        <td data-label="Change">
-                          <span class={`state state-${t.from}`}>{t.from}</span> →{" "}
-                          <span class={`state state-${t.to}`}>{t.to}</span>
-                          {t.reason ? <span class="sub">{t.reason}</span> : null}
-                        </td>
-                        <td data-label="Value" class="num">
-                          {t.value === null ? "—" : String(Number(t.value.toPrecision(6)))}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                id="transitions"
+                class="alerts"
+                columns={["Time", "Rule", "Host", "Change", "Value"]}
+              >
+                {p.transitions.map((t) => (
+                  <tr>
+                    <td data-label="Time">{when(t.time)}</td>
+                    <td data-label="Rule">{t.rule}</td>
+                    <td data-label="Host">{t.host}</td>
+                    <td data-label="Change">
+                      <State state={t.from} /> → <State state={t.to} />
+                      {t.reason ? <span class="sub">{t.reason}</span> : null}
+                    </td>
+                    <td data-label="Value" class="num">{valueText(t.value)}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
-        </section>
+        </Section>
 
-        <section aria-labelledby="notifications-title">
-          <h2 id="notifications-title">Notification deliveries</h2>
-          {p.notifications.length === 0
-            ? <p class="empty">No notifications sent.</p>
-            : (
-              <div class="table-wrap">
-                <table id="notifications" class="alerts">
-                  <thead>
-                    <tr>
-                      <th scope="col">Created</th>
-                      <th scope="col">Receiver</th>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Delivery</th>
-                      <th scope="col">Attempts</th>
-                      <th scope="col">Last error</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.notifications.map((n) => (
-                      <tr>
-                        <td data-label="Created">{when(n.created_at)}</td>
-                        <td data-label="Receiver">
-                          {n.receiver} <span class="muted">({n.receiver_type})</span>
-                        </td>
-                        <td data-label="Rule">
-                          {n.rule} <span class="muted">({n.alerts} alerts)</span>
-                        </td>
-                        <td data-label="Status">{n.status}</td>
-                        <td data-label="Delivery">
-                          <span class={`delivery delivery-${n.delivery}`}>{n.delivery}</span>
-                          {n.delivered_at ? <span class="sub">{when(n.delivered_at)}</span> : null}
-                        </td>
-                        <td data-label="Attempts" class="num">{n.attempts}</td>
-                        <td data-label="Last error">
-                          {n.last_error ?? (n.last_status !== null ? `HTTP ${n.last_status}` : "")}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
-        </section>
+        <Section name="notifications" title="Notification deliveries">
+          {p.notifications.length === 0 ? <p class="empty">No notifications sent.</p> : (
+            <DataTable
+              id="notifications"
+              class="alerts"
+              columns={[
+                "Created",
+                "Receiver",
+                "Rule",
+                "Status",
+                "Delivery",
+                "Attempts",
+                "Last error",
+              ]}
+            >
+              {p.notifications.map((n) => (
+                <tr>
+                  <td data-label="Created">{when(n.created_at)}</td>
+                  <td data-label="Receiver">
+                    {n.receiver} <span class="muted">({n.receiver_type})</span>
+                  </td>
+                  <td data-label="Rule">
+                    {n.rule} <span class="muted">({n.alerts} alerts)</span>
+                  </td>
+                  <td data-label="Status">{n.status}</td>
+                  <td data-label="Delivery">
+                    <span class={`delivery delivery-${n.delivery}`}>{n.delivery}</span>
+                    {n.delivered_at ? <span class="sub">{when(n.delivered_at)}</span> : null}
+                  </td>
+                  <td data-label="Attempts" class="num">{n.attempts}</td>
+                  <td data-label="Last error">
+                    {n.last_error ?? (n.last_status !== null ? `HTTP ${n.last_status}` : "")}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </Section>
       </div>
     </Layout>
   );

@@ -7,6 +7,7 @@ import type { FC } from "hono/jsx";
 import { formatUtc } from "../static/js/format.js";
 import { type Chrome, Layout } from "./layout.tsx";
 import { hostHref } from "./overview.tsx";
+import { DataTable, EmptyNote } from "./table.tsx";
 
 /** After a cut message (a variable, so formatter and linter agree on the space). */
 const TRUNCATED_NOTE = " (truncated)";
@@ -146,25 +147,16 @@ export const LogsPage: FC<LogsPageProps> = (p) => {
         </form>
         {p.error ? <p class="error" role="alert" id="logs-error">{p.error}</p> : null}
         <p id="tail-status" class="muted" role="status" aria-live="polite"></p>
-        <div class="table-wrap">
-          <table class="logs" id="logs-table">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Host</th>
-                <th scope="col">Level</th>
-                <th scope="col">Source</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.entries.map((e) => <LogRow key={e.id} e={e} />)}
-            </tbody>
-          </table>
-        </div>
-        <p id="logs-empty" class="empty" hidden={p.entries.length > 0 ? true : undefined}>
+        <DataTable
+          id="logs-table"
+          class="logs"
+          columns={["Time", "Host", "Level", "Source", "Message"]}
+        >
+          {p.entries.map((e) => <LogRow key={e.id} e={e} />)}
+        </DataTable>
+        <EmptyNote id="logs-empty" hidden={p.entries.length > 0}>
           {p.continued ? "No older entries." : "No entries match."}
-        </p>
+        </EmptyNote>
         <p class="pager">
           {olderHref
             ? <a id="load-older" href={olderHref} data-cursor={p.nextCursor ?? ""}>Load older</a>

@@ -10,6 +10,7 @@ import { formatBytes, formatPercent, formatRate } from "../static/js/format.js";
 import { hostMatches } from "../static/js/sort.js";
 import { Ago, Sparkline, StatusBadge } from "./parts.tsx";
 import { type Chrome, Layout } from "./layout.tsx";
+import { DataTable, EmptyNote } from "./table.tsx";
 
 /** Props of the overview. */
 export interface OverviewProps {
@@ -144,42 +145,39 @@ export const OverviewPage: FC<OverviewProps> = (p) => {
         <input type="hidden" name="dir" value={p.sort.desc ? "desc" : "asc"} />
         <button type="submit">Filter</button>
       </form>
-      <div class="table-wrap">
-        <table class="hosts" id="hosts-table">
-          <thead>
-            <tr>
-              {COLUMNS.map((col) => (
-                <th
-                  scope="col"
-                  data-sort={col.key}
-                  aria-sort={p.sort.key === col.key
-                    ? (p.sort.desc ? "descending" : "ascending")
-                    : undefined}
-                >
-                  <a href={sortHref(col.key, p.sort, p.filter)}>{col.label}</a>
-                </th>
-              ))}
-              <th scope="col">CPU, last hour</th>
-            </tr>
-          </thead>
-          <tbody>
-            {p.hosts.map((h) => (
-              <HostRow
-                h={h}
-                now={now}
-                sparks={p.sparks}
-                windowMs={p.sparkWindowMs}
-                hidden={!hostMatches(h.host, p.filter)}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <p id="hosts-empty" class="empty" hidden={p.hosts.length > 0 ? true : undefined}>
+      <DataTable
+        id="hosts-table"
+        class="hosts"
+        columns={[
+          ...COLUMNS.map((col) => (
+            <th
+              scope="col"
+              data-sort={col.key}
+              aria-sort={p.sort.key === col.key
+                ? (p.sort.desc ? "descending" : "ascending")
+                : undefined}
+            >
+              <a href={sortHref(col.key, p.sort, p.filter)}>{col.label}</a>
+            </th>
+          )),
+          "CPU, last hour",
+        ]}
+      >
+        {p.hosts.map((h) => (
+          <HostRow
+            h={h}
+            now={now}
+            sparks={p.sparks}
+            windowMs={p.sparkWindowMs}
+            hidden={!hostMatches(h.host, p.filter)}
+          />
+        ))}
+      </DataTable>
+      <EmptyNote id="hosts-empty" hidden={p.hosts.length > 0}>
         No hosts have reported yet. Start an agent with <code>SERVER_URL</code>{" "}
         pointing here and the server's{" "}
         <code>AGENT_TOKEN</code>; it appears within one collection interval.
-      </p>
+      </EmptyNote>
       <p
         id="hosts-none-match"
         class="empty"

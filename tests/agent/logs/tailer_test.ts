@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { denoLogFs } from "../../../agent/logs/log_fs.ts";
 import { LogTailer } from "../../../agent/logs/tailer.ts";
 import { sleep } from "../../../agent/sleep.ts";
-import { append, expected, keys, lines, TailHarness } from "./tail_harness.ts";
+import { append, expected, keys, lines, TailHarness, type TailOptions } from "./tail_harness.ts";
 
 const enc = new TextEncoder();
 
@@ -66,6 +66,108 @@ function assertOnce(h: TailHarness): void {
   assert.equal(new Set(k).size, k.length, "an entry was delivered twice");
 }
 
+/**
+ * Writes lines `prefix`-0 … `prefix`-(n-1) to app.log, starts the tailer (with `o`) and waits
+ * until it read them; returns the file's path.
+ */
+async function tailLines(
+  h: TailHarness,
+  prefix: string,
+  n: number,
+  o?: TailOptions,
+): Promise<string> {
+  const path = h.path("app.log");
+  await append(path, lines(prefix, 0, n));
+  await h.start(o);
+  await h.untilCount(n);
+  return path;
+}
+
+/** Stops the tailer and forgets the entries it delivered so far. */
+async function stopAndForget(h: TailHarness): Promise<void> {
+  await h.stop();
+  h.entries.length = 0;
+}
+
+/** Keeps this thread busy for `ms`: no event is handled meanwhile. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* this thread is busy: no event is handled */ }
+}
+
+/**
+ * Polls `tailer` by hand, adding the messages to `got`, until it holds `n` (the last one
+ * waits for continuation lines a while) or 5 s passed.
+ */
+async function pollUntil(tailer: LogTailer, got: string[], n: number): Promise<void> {
+  const end = Date.now() + 5000;
+  while (got.length < n && Date.now() < end) {
+    got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
+    await sleep(50);
+  }
+}
+
+/** What `withPolledTailer` gives its test. */
+interface PolledTailer {
+  path: string;
+  w: ReturnType<typeof openWriter>;
+  got: string[];
+  pollUntil: (n: number) => Promise<void>;
+}
+
+/**
+ * Runs `fn` with a writer holding app.log open and a tailer that watches it but is polled by
+ * hand (between polls only the watch events' looks at the size happen); both closed after.
+ */
+async function withPolledTailer(
+  h: TailHarness,
+  mode: "append" | "offset",
+  fn: (t: PolledTailer) => Promise<void>,
+): Promise<void> {
+  const path = h.path("app.log");
+  const w = openWriter(path, mode);
+  const tailer = await LogTailer.open(h.tailerOptions());
+  const got: string[] = [];
+  try {
+    tailer.startWatching();
+    await fn({ path, w, got, pollUntil: (n) => pollUntil(tailer, got, n) });
+  } finally {
+    await tailer.close();
+    w.close();
+  }
+}
+
+/**
+ * Copytruncate while the agent is stopped: 50 lines of app.log are read, the agent stops;
+ * the writer adds 10 lines (unread: in the copy), logrotate copies, the writer adds 5 lines
+ * (in no file), logrotate truncates, the writer adds 10; the agent starts again and reads
+ * the 20 entries (then a while longer). Returns the bytes of the 5 lines in no file.
+ */
+async function copytruncateWhileStopped(
+  h: TailHarness,
+  mode: "append" | "offset",
+): Promise<number> {
+  const path = h.path("app.log");
+  const w = openWriter(path, mode);
+  try {
+    w.write(lines("a", 0, 50));
+    await h.start();
+    await h.untilCount(50);
+    await stopAndForget(h);
+    w.write(lines("a", 50, 60));
+    Deno.copyFileSync(path, h.path("app.log.1"));
+    const lost = w.write(lines("lost", 0, 5));
+    Deno.truncateSync(path, 0);
+    w.write(lines("c", 0, 10));
+    await h.start();
+    await h.untilCount(20);
+    await sleep(300);
+    return lost;
+  } finally {
+    w.close();
+  }
+}
+
 tailTest("append: every line once, in order, with offsets and the path as source", async (h) => {
   await append(h.path("app.log"), lines("a", 0, 3));
   await h.start();
@@ -113,14 +215,10 @@ tailTest("a directory that appears later is watched once it exists", async (h) =
 tailTest(
   "rename rotation: the renamed file is read to its end, the new one from its first byte",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("r", 0, 100));
-    await h.start();
-    await h.untilCount(100);
+    const path = await tailLines(h, "r", 100);
     // The writer keeps its handle across the rename for a while, as applications do.
     const old = await Deno.open(path, { append: true });
     await Deno.rename(path, h.path("app.log.1"));
-    const enc = new TextEncoder();
     await old.write(enc.encode(lines("r", 100, 150)));
     await append(path, lines("r", 150, 200)); // the new file
     await old.write(enc.encode(lines("r", 200, 210))); // late writes to the old one
@@ -139,11 +237,8 @@ tailTest(
 tailTest(
   "copytruncate: the copy supplies what was not read yet; then the file is read again from its start",
   async (h) => {
-    const path = h.path("app.log");
     // A small read budget: a poll reads only part of what it sees, leaving unread bytes.
-    await append(path, lines("c", 0, 20));
-    await h.start({ readBudgetBytes: 64 });
-    await h.untilCount(20);
+    const path = await tailLines(h, "c", 20, { readBudgetBytes: 64 });
     h.hold(); // reader busy: lines pile up unread
     await append(path, lines("c", 20, 60));
     await sleep(100);
@@ -154,7 +249,7 @@ tailTest(
     await h.untilCount(80);
     assert.deepEqual([...h.messages()].sort(), [...expected("c", 0, 80)].sort());
     assertOnce(h);
-    assert.equal(h.counters.get("log_bytes_lost_total", { reason: "truncated" }), 0);
+    assert.equal(lostBytes(h), 0);
     assert.equal(h.counters.get("log_truncations_total"), 1);
   },
 );
@@ -162,10 +257,7 @@ tailTest(
 tailTest(
   "copytruncate without a copy: bytes seen but not read are counted as lost, never silently",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("t", 0, 10));
-    await h.start({ readBudgetBytes: 16 });
-    await h.untilCount(10);
+    const path = await tailLines(h, "t", 10, { readBudgetBytes: 16 });
     h.hold();
     await append(path, lines("t", 10, 1000)); // ~7.9 KB: a poll sees it all, reads 16 bytes
     await sleep(400);
@@ -173,7 +265,7 @@ tailTest(
     await append(path, lines("after", 0, 5));
     h.release();
     await h.until(() => h.messages().includes("after-4"), "after-4");
-    const lost = h.counters.get("log_bytes_lost_total", { reason: "truncated" });
+    const lost = lostBytes(h);
     assert.ok(lost > 0, "lost bytes are counted");
     const got = new Set(h.messages());
     const missing = expected("t", 0, 1000).filter((m) => !got.has(m));
@@ -236,84 +328,35 @@ tailTest(
 tailTest(
   "copytruncate under a writer that does not append, while the agent is stopped: the copy is read from the acknowledged offset, the loss counted exactly",
   async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "offset");
-    try {
-      w.write(lines("a", 0, 50));
-      await h.start();
-      await h.untilCount(50);
-      await h.stop();
-      h.entries.length = 0;
-      w.write(lines("a", 50, 60)); // unread: in the copy
-      Deno.copyFileSync(path, h.path("app.log.1"));
-      const lost = w.write(lines("lost", 0, 5));
-      Deno.truncateSync(path, 0);
-      w.write(lines("c", 0, 10));
-      await h.start();
-      await h.untilCount(20);
-      await sleep(300);
-      assert.deepEqual(
-        [...h.messages()].sort(),
-        [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
-      );
-      assert.equal(lostBytes(h), lost);
-      assertNoHoleText(h);
-      assertOnce(h);
-    } finally {
-      w.close();
-    }
+    const lost = await copytruncateWhileStopped(h, "offset");
+    assert.deepEqual(
+      [...h.messages()].sort(),
+      [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
+    );
+    assert.equal(lostBytes(h), lost);
+    assertNoHoleText(h);
+    assertOnce(h);
   },
 );
 
 tailTest(
   "copytruncate under an appending writer while the agent is stopped: the copy is read from the acknowledged offset",
   async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "append");
-    try {
-      w.write(lines("a", 0, 50));
-      await h.start();
-      await h.untilCount(50);
-      await h.stop();
-      h.entries.length = 0;
-      w.write(lines("a", 50, 60));
-      Deno.copyFileSync(path, h.path("app.log.1"));
-      w.write(lines("lost", 0, 5)); // in no file, and never seen: cannot be counted
-      Deno.truncateSync(path, 0);
-      w.write(lines("c", 0, 10));
-      await h.start();
-      await h.untilCount(20);
-      await sleep(300);
-      assert.deepEqual(
-        [...h.messages()].sort(),
-        [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
-      );
-      assert.equal(lostBytes(h), 0);
-      assertOnce(h);
-    } finally {
-      w.close();
-    }
+    // The lines written between copy and truncate are in no file, and never seen: cannot be counted.
+    await copytruncateWhileStopped(h, "append");
+    assert.deepEqual(
+      [...h.messages()].sort(),
+      [...expected("a", 50, 60), ...expected("c", 0, 10)].sort(),
+    );
+    assert.equal(lostBytes(h), 0);
+    assertOnce(h);
   },
 );
 
 tailTest(
   "copytruncate under an appending writer: bytes written after the copy are counted when a watch event let the tailer see them before the truncation, and cannot be otherwise",
-  async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "append");
-    // Polled by hand: between polls only the watch events' looks at the size happen.
-    const tailer = await LogTailer.open(h.tailerOptions());
-    const got: string[] = [];
-    /** Polls until `n` entries came (the last one waits for continuation lines a while). */
-    const pollUntil = async (n: number) => {
-      const end = Date.now() + 5000;
-      while (got.length < n && Date.now() < end) {
-        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
-        await sleep(50);
-      }
-    };
-    try {
-      tailer.startWatching();
+  (h) =>
+    withPolledTailer(h, "append", async ({ path, w, got, pollUntil }) => {
       w.write(lines("a", 0, 100));
       await pollUntil(100);
       Deno.copyFileSync(path, h.path("app.log.1"));
@@ -337,33 +380,13 @@ tailTest(
         ...expected("e", 0, 5),
       ]);
       assert.equal(h.counters.get("log_truncations_total"), 2);
-    } finally {
-      await tailer.close();
-      w.close();
-    }
-  },
+    }),
 );
 
 tailTest(
   "copytruncate under an appending writer: once copytruncate is seen in use, a worker samples the size while the copy is made, so bytes written just before the truncation count with no event handled",
-  async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "append");
-    const tailer = await LogTailer.open(h.tailerOptions());
-    const got: string[] = [];
-    const pollUntil = async (n: number) => {
-      const end = Date.now() + 5000;
-      while (got.length < n && Date.now() < end) {
-        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
-        await sleep(50);
-      }
-    };
-    const busy = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) { /* this thread is busy: no event is handled */ }
-    };
-    try {
-      tailer.startWatching();
+  (h) =>
+    withPolledTailer(h, "append", async ({ path, w, got, pollUntil }) => {
       w.write(lines("a", 0, 100));
       await pollUntil(100);
       // A first copytruncate: the sampler starts.
@@ -387,11 +410,7 @@ tailTest(
         ...expected("b", 0, 100),
         ...expected("c", 0, 10),
       ]);
-    } finally {
-      await tailer.close();
-      w.close();
-    }
-  },
+    }),
 );
 
 tailTest(
@@ -400,25 +419,14 @@ tailTest(
     const path = h.path("app.log");
     const w = openWriter(path, "append");
     const got: string[] = [];
-    const pollUntil = async (tailer: LogTailer, n: number) => {
-      const end = Date.now() + 5000;
-      while (got.length < n && Date.now() < end) {
-        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
-        await sleep(50);
-      }
-    };
-    const busy = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end) { /* this thread is busy: no event is handled */ }
-    };
     try {
       const first = await LogTailer.open(h.tailerOptions());
       w.write(lines("a", 0, 50));
-      await pollUntil(first, 50);
+      await pollUntil(first, got, 50);
       Deno.copyFileSync(path, h.path("app.log.1"));
       Deno.truncateSync(path, 0);
       w.write(lines("b", 0, 50));
-      await pollUntil(first, 100);
+      await pollUntil(first, got, 100);
       await first.close(); // the checkpoint holds generation 1 of app.log
       const second = await LogTailer.open(h.tailerOptions());
       try {
@@ -430,7 +438,7 @@ tailTest(
         busy(5);
         Deno.truncateSync(path, 0);
         w.write(lines("c", 0, 10));
-        await pollUntil(second, 110);
+        await pollUntil(second, got, 110);
         assert.equal(lostBytes(h), seen);
       } finally {
         await second.close();
@@ -443,20 +451,8 @@ tailTest(
 
 tailTest(
   "sizes looked at after a watch event: one seen after the truncation is never counted as the old file's (writer that does not append)",
-  async (h) => {
-    const path = h.path("app.log");
-    const w = openWriter(path, "offset");
-    const tailer = await LogTailer.open(h.tailerOptions());
-    const got: string[] = [];
-    const pollUntil = async (n: number) => {
-      const end = Date.now() + 5000;
-      while (got.length < n && Date.now() < end) {
-        got.push(...(await tailer.poll()).entries.map((e) => e.entry.message));
-        await sleep(50);
-      }
-    };
-    try {
-      tailer.startWatching();
+  (h) =>
+    withPolledTailer(h, "offset", async ({ path, w, got, pollUntil }) => {
       w.write(lines("a", 0, 100));
       await pollUntil(100);
       Deno.copyFileSync(path, h.path("app.log.1"));
@@ -471,11 +467,7 @@ tailTest(
       await pollUntil(140);
       assert.equal(lostBytes(h), lost, "exactly the bytes truncated away");
       assert.deepEqual(got, [...expected("a", 0, 100), ...expected("c", 0, 40)]);
-    } finally {
-      await tailer.close();
-      w.close();
-    }
-  },
+    }),
 );
 
 tailTest(
@@ -496,13 +488,10 @@ tailTest(
 tailTest(
   "delete and recreate: the deleted file is read to its end, the new one from its start",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("d", 0, 10));
-    await h.start();
-    await h.untilCount(10);
+    const path = await tailLines(h, "d", 10);
     const old = await Deno.open(path, { append: true });
     await Deno.remove(path);
-    await old.write(new TextEncoder().encode(lines("d", 10, 20)));
+    await old.write(enc.encode(lines("d", 10, 20)));
     old.close();
     await append(path, lines("d", 20, 30));
     await h.untilCount(30);
@@ -521,7 +510,6 @@ tailTest(
     h.hold(); // the sink and the watch reader both wait
     // Many separate writes: far more watch events than Deno keeps (16) while nobody reads them.
     const f = await Deno.open(path, { append: true });
-    const enc = new TextEncoder();
     for (let i = 0; i < 10_000; i += 50) await f.write(enc.encode(lines("b", i, i + 50)));
     f.close();
     await sleep(300);
@@ -587,7 +575,7 @@ tailTest(
     await h.untilCount(2);
     const [cut, next] = h.entries;
     assert.equal(cut.truncated, true);
-    const bytes = new TextEncoder().encode(cut.message).length;
+    const bytes = enc.encode(cut.message).length;
     assert.ok(bytes <= 1000 && bytes > 990, `${bytes} bytes`);
     assert.ok(!cut.message.includes("\uFFFD"), "no broken character");
     assert.ok(long.startsWith(cut.message));
@@ -646,12 +634,8 @@ tailTest(
 );
 
 tailTest("restart after a clean stop: nothing is read twice once acknowledged", async (h) => {
-  const path = h.path("app.log");
-  await append(path, lines("s", 0, 50));
-  await h.start();
-  await h.untilCount(50);
-  await h.stop();
-  h.entries.length = 0;
+  const path = await tailLines(h, "s", 50);
+  await stopAndForget(h);
   await append(path, lines("s", 50, 60));
   await h.start({ startAt: "beginning" });
   await h.untilCount(10);
@@ -662,12 +646,8 @@ tailTest("restart after a clean stop: nothing is read twice once acknowledged", 
 tailTest(
   "a file renamed while the agent was stopped is found by inode and read to its end",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("m", 0, 10));
-    await h.start();
-    await h.untilCount(10);
-    await h.stop();
-    h.entries.length = 0;
+    const path = await tailLines(h, "m", 10);
+    await stopAndForget(h);
     await append(path, lines("m", 10, 15)); // written before the rotation
     await Deno.rename(path, h.path("app.log.1"));
     await append(path, lines("m", 15, 20)); // the new file
@@ -681,12 +661,8 @@ tailTest(
 tailTest(
   "a file replaced while the agent was stopped (same path, new content) is read from its start",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("old", 0, 10));
-    await h.start();
-    await h.untilCount(10);
-    await h.stop();
-    h.entries.length = 0;
+    const path = await tailLines(h, "old", 10);
+    await stopAndForget(h);
     await Deno.remove(path);
     await append(path, lines("new", 0, 3));
     await h.start();
@@ -698,10 +674,7 @@ tailTest(
 tailTest(
   "a damaged checkpoint never causes a re-read of everything: the previous good one is used",
   async (h) => {
-    const path = h.path("app.log");
-    await append(path, lines("k", 0, 100));
-    await h.start();
-    await h.untilCount(100);
+    const path = await tailLines(h, "k", 100);
     await sleep(1100);
     await append(path, lines("k", 100, 110));
     await h.untilCount(110);
