@@ -127,6 +127,7 @@ function buildRegistry(
     readFile: readProcFile,
     now: Date.now,
     statfs: statfs?.statfs ?? null,
+    statfsSync: statfs?.statfsSync,
     logger,
     counters,
   });

@@ -2,7 +2,7 @@
 import type { Logger } from "../../shared/log.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Counters } from "../counters.ts";
-import type { Statfs } from "../statfs/statfs.ts";
+import { answersFromMemory, type Statfs, type StatfsSync } from "../statfs/statfs.ts";
 import { StatfsGuard } from "../statfs/statfs_guard.ts";
 import type { Collector, CollectorDeps } from "./collector.ts";
 import { CpuCollector } from "./cpu_collector.ts";
@@ -16,6 +16,8 @@ import { NetworkCollector } from "./network_collector.ts";
 /** OS access and reporting the collectors are given; `statfs` null leaves out the filesystem collector. */
 export interface CollectorEnvironment extends CollectorDeps {
   statfs: Statfs | null;
+  /** statfs on this thread, used for local file systems (`answersFromMemory`) when given. */
+  statfsSync?: StatfsSync;
   logger: Logger;
   counters: Counters;
   statfsTimeoutMs?: number;
@@ -37,7 +39,15 @@ export function createCollectors(
     collectors.push(
       new FilesystemCollector({
         ...deps,
-        statfs: (path) => guard.statfs(path),
+        statfs: (path, fsType) => {
+          const sync = env.statfsSync;
+          if (!sync || !answersFromMemory(fsType)) return guard.statfs(path);
+          try {
+            return Promise.resolve(sync(path));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        },
         logger: env.logger,
         counters: env.counters,
         filter: {

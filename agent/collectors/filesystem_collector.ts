@@ -18,8 +18,8 @@ export const PROC_MOUNTINFO = "/proc/self/mountinfo";
 
 /** What the filesystem collector needs beyond the common deps. */
 export interface FilesystemCollectorDeps extends CollectorDeps {
-  /** statfs with a timeout, usually a StatfsGuard's. */
-  statfs: (path: string) => Promise<StatfsResult>;
+  /** statfs of the file system of type `fsType` at `path`, bounded by a timeout where it may hang. */
+  statfs: (path: string, fsType: string) => Promise<StatfsResult>;
   logger: Logger;
   counters: Counters;
   filter?: MountFilter;
@@ -72,7 +72,7 @@ export class FilesystemCollector implements Collector {
 
   async #stat(mount: MountInfo): Promise<MountResult> {
     try {
-      return { mount, stat: await this.deps.statfs(mount.mountPoint) };
+      return { mount, stat: await this.deps.statfs(mount.mountPoint, mount.fsType) };
     } catch (e) {
       this.#reportFailure(mount, e);
       return null;

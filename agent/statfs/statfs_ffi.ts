@@ -2,28 +2,20 @@
  * The real `statfs` for main.ts: libc's `statvfs(3)` called through `Deno.dlopen`.
  *
  * Why FFI: Deno has no statfs API, and running `df` per mount per tick would cost a process
- * spawn each time (milliseconds) and parse text. `nonblocking: true` runs each call on
- * Deno's blocking thread pool, so a mount that hangs (dead NFS) blocks one pool thread,
- * never the event loop; StatfsGuard then stops calling it until that call returns.
+ * spawn each time (milliseconds) and parse text. Two entry points to the one function:
+ * - `statfs` (`nonblocking: true`) runs each call on Deno's blocking thread pool, so a mount
+ *   that hangs (dead NFS) blocks one pool thread, never the event loop; StatfsGuard then stops
+ *   calling it until that call returns.
+ * - `statfsSync` calls it on the calling thread: for local file systems only, whose statfs the
+ *   kernel answers from memory (see `answersFromMemory`). A hand-off to the pool costs a thread
+ *   wake-up, and at a 10 s interval a new thread (idle ones exit after 10 s), per mount.
  *
  * Layout read (`struct statvfs`, 64-bit Linux, glibc and musl alike): f_bsize, f_frsize,
  * f_blocks, f_bfree, f_bavail, … each an unsigned 64-bit integer, 112 bytes in all.
- * Permission: `--allow-ffi` limited to the libc directories below.
+ * Permission: `--allow-ffi` limited to the libc directories of `../libc.ts`.
  */
-import type { Statfs, StatfsResult } from "./statfs.ts";
-
-/** Where libc lives on common 64-bit distributions (Debian/Ubuntu, Fedora/RHEL, Arch, Alpine). */
-export const LIBC_CANDIDATES = [
-  "/lib/x86_64-linux-gnu/libc.so.6",
-  "/lib/aarch64-linux-gnu/libc.so.6",
-  "/usr/lib/x86_64-linux-gnu/libc.so.6",
-  "/usr/lib/aarch64-linux-gnu/libc.so.6",
-  "/lib64/libc.so.6",
-  "/usr/lib64/libc.so.6",
-  "/usr/lib/libc.so.6",
-  "/lib/ld-musl-x86_64.so.1",
-  "/lib/ld-musl-aarch64.so.1",
-] as const;
+import { openLibc } from "../libc.ts";
+import type { Statfs, StatfsResult, StatfsSync } from "./statfs.ts";
 
 /** Size of `struct statvfs` on 64-bit Linux; the buffer is given some slack. */
 const STATVFS_SIZE = 112;
@@ -31,28 +23,16 @@ const BUFFER_SIZE = 256;
 
 const SYMBOLS = {
   statvfs: { parameters: ["buffer", "buffer"], result: "i32", nonblocking: true },
+  statvfsSync: { name: "statvfs", parameters: ["buffer", "buffer"], result: "i32" },
 } as const;
 
 /** A loaded statfs and the way to unload it. */
 export interface LoadedStatfs {
   statfs: Statfs;
+  /** The same call on the calling thread: only for file systems that cannot hang. */
+  statfsSync: StatfsSync;
   libraryPath: string;
   close(): void;
-}
-
-function openLibc(): { lib: Deno.DynamicLibrary<typeof SYMBOLS>; path: string } {
-  if (Deno.build.os !== "linux" || !["x86_64", "aarch64"].includes(Deno.build.arch)) {
-    throw new Error(`statfs: only 64-bit Linux is supported, not ${Deno.build.target}`);
-  }
-  const failures: string[] = [];
-  for (const path of LIBC_CANDIDATES) {
-    try {
-      return { lib: Deno.dlopen(path, SYMBOLS), path };
-    } catch (e) {
-      failures.push(`${path}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(`statfs: could not load libc (${failures.at(-1)})`);
 }
 
 /** Decodes the first five fields of a filled `struct statvfs`. */
@@ -64,13 +44,25 @@ export function decodeStatvfs(buffer: Uint8Array): StatfsResult {
 
 /** Loads libc and returns a Statfs backed by `statvfs(3)`; throws when that is impossible. */
 export function openStatfs(): LoadedStatfs {
-  const { lib, path: libraryPath } = openLibc();
+  let opened;
+  try {
+    opened = openLibc(SYMBOLS);
+  } catch (e) {
+    throw new Error(`statfs: ${(e as Error).message}`);
+  }
+  const { lib, path: libraryPath } = opened;
   const encoder = new TextEncoder();
+  const failed = (path: string) => new Error(`statvfs(${JSON.stringify(path)}) failed`);
   const statfs: Statfs = async (path) => {
     const buffer = new Uint8Array(BUFFER_SIZE);
     const rc = await lib.symbols.statvfs(encoder.encode(`${path}\0`), buffer);
-    if (rc !== 0) throw new Error(`statvfs(${JSON.stringify(path)}) failed`);
+    if (rc !== 0) throw failed(path);
     return decodeStatvfs(buffer);
   };
-  return { statfs, libraryPath, close: () => lib.close() };
+  const statfsSync: StatfsSync = (path) => {
+    const buffer = new Uint8Array(BUFFER_SIZE);
+    if (lib.symbols.statvfsSync(encoder.encode(`${path}\0`), buffer) !== 0) throw failed(path);
+    return decodeStatvfs(buffer);
+  };
+  return { statfs, statfsSync, libraryPath, close: () => lib.close() };
 }

@@ -32,6 +32,7 @@ export async function realTickRegistry(): Promise<CollectorRegistry> {
         readFile: (path) => Deno.readTextFile(path),
         now: Date.now,
         statfs: statfs.statfs,
+        statfsSync: statfs.statfsSync,
         logger,
         counters,
       },

@@ -87,3 +87,34 @@ Deno.test("createCollectors: two ticks over the VM captures give every family, v
   assert.ok(validateBatch({ id: "vm-1-1", host: "vm", metrics }).ok);
   assert.deepEqual(counters.snapshot(), {});
 });
+
+Deno.test("createCollectors: local file systems are statted on this thread, others through the guard", async () => {
+  const { logger } = capturedLogger();
+  const onThread: string[] = [];
+  const guarded: string[] = [];
+  const result = { frsize: 1024, blocks: 1000, bfree: 400, bavail: 300 };
+  const [fs] = createCollectors(config, {
+    host: "vm",
+    readFile: new FakeProc().set("/proc/self/mountinfo", fixture("edge/mountinfo_edge")).readFile,
+    now: Date.now,
+    statfs: (p) => {
+      guarded.push(p);
+      return Promise.resolve(result);
+    },
+    statfsSync: (p) => {
+      onThread.push(p);
+      if (p === "/boot") throw new Error('statvfs("/boot") failed');
+      return result;
+    },
+    logger,
+    counters: new Counters(),
+  }).filter((c) => c.name === "filesystem");
+  const metrics = await fs.collect();
+  // ext4, xfs, tmpfs and vfat answer from memory; the NFS mount may hang, so it is guarded.
+  assert.deepEqual(onThread, ["/", "/mnt/my disk", "/run", "/boot", "/device", "/data"]);
+  assert.deepEqual(guarded, ["/mnt/tab\tand\\back"]);
+  // A synchronous failure skips that mount only, like an asynchronous one.
+  const mounts = new Set(metrics.map((m) => m.labels.mount));
+  assert.ok(!mounts.has("/boot"));
+  assert.equal(mounts.size, 6);
+});

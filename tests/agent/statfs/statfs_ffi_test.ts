@@ -48,10 +48,23 @@ Deno.test("openStatfs: matches df -B1 for every mount df lists", async () => {
   }
 });
 
+Deno.test("openStatfs: the on-thread call gives what the pool call gives", async () => {
+  const loaded = openStatfs();
+  try {
+    const [pooled, onThread] = [await loaded.statfs("/"), loaded.statfsSync("/")];
+    assert.equal(onThread.frsize, pooled.frsize);
+    assert.equal(onThread.blocks, pooled.blocks);
+    assert.ok(Math.abs(onThread.bfree - pooled.bfree) * pooled.frsize <= DRIFT);
+  } finally {
+    loaded.close();
+  }
+});
+
 Deno.test("openStatfs: a path that does not exist is an error naming it", async () => {
   const loaded = openStatfs();
   try {
     await assert.rejects(loaded.statfs("/no/such/path"), /statvfs\("\/no\/such\/path"\) failed/);
+    assert.throws(() => loaded.statfsSync("/no/such/path"), /statvfs\("\/no\/such\/path"\) failed/);
   } finally {
     loaded.close();
   }

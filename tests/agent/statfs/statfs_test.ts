@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { filesystemUsage } from "../../../agent/statfs/statfs.ts";
+import { answersFromMemory, filesystemUsage } from "../../../agent/statfs/statfs.ts";
 
 Deno.test("filesystemUsage: df's arithmetic, reserved blocks excluded from the percent", () => {
   // 1000 blocks of 4 KiB, 400 free of which 300 usable by non-root users.
@@ -16,4 +16,16 @@ Deno.test("filesystemUsage: no usable space at all has no percent", () => {
     usedBytes: 0,
     usedPct: null,
   });
+});
+
+Deno.test("answersFromMemory: local file systems yes; network, FUSE, btrfs, ZFS and unknown types no", () => {
+  for (const t of ["ext2", "ext3", "ext4", "xfs", "f2fs", "vfat", "exfat", "tmpfs", "ramfs"]) {
+    assert.equal(answersFromMemory(t), true, t);
+  }
+  for (
+    const t of ["nfs", "nfs4", "cifs", "smb3", "fuse", "fuse.sshfs", "fuseblk", "ceph", "9p"]
+      .concat(["btrfs", "zfs", "glusterfs", "ext4x", "", "overlay"])
+  ) {
+    assert.equal(answersFromMemory(t), false, t);
+  }
 });
