@@ -16,8 +16,12 @@ export const TARGETS: readonly CompileTarget[] = [
   {
     name: "miniobserv-agent",
     entry: "agent/main.ts",
-    // The same V8 flags as the `agent` task: they cut the agent's idle CPU and RSS (README).
-    permissions: ["--allow-all", "--v8-flags=--jitless,--no-memory-reducer,--single-threaded-gc"],
+    // The same runtime flags as the `agent` task: they cut the agent's idle CPU and RSS (README).
+    permissions: [
+      "--allow-all",
+      "--no-code-cache",
+      "--v8-flags=--jitless,--no-memory-reducer,--single-threaded-gc",
+    ],
   },
   {
     name: "miniobserv-server",
