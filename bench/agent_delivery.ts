@@ -21,6 +21,7 @@
  * Targets: RSS under 60 MB, under 1 s of CPU per hour at a 10 s interval. A miss is
  * reported, never fails the run.
  */
+import { agentTaskFlags } from "../scripts/task_flags.ts";
 import { Counters } from "../agent/counters.ts";
 import { DeliveryLoop } from "../agent/delivery_loop.ts";
 import { metricRecord, metricRequestBody } from "../agent/metric_records.ts";
@@ -228,12 +229,7 @@ async function usage(pid: number): Promise<{ cpuS: number; rssKb: number }> {
 }
 
 /** The `deno run` arguments of the `agent` task, so the bench measures what operators run. */
-function agentTaskArgs(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-  const words = String(config.tasks.agent).trim().split(/\s+/);
-  if (words[0] !== "deno" || words[1] !== "run") throw new Error("unexpected agent task");
-  return words.slice(1);
-}
+const agentTaskArgs = () => ["run", ...agentTaskFlags(), "agent/main.ts"];
 
 async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   const { server, stats, url } = fakeServer();

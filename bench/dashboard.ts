@@ -21,6 +21,7 @@
  *
  * Options: --hosts N (500) --hours N (24) --reps N (30) --json --keep-database
  */
+import { serverTaskFlags } from "../scripts/task_flags.ts";
 import { parseArgs } from "node:util";
 import { loadDashboardAssets } from "../server/dashboard/assets.ts";
 import { SqlFleetReader } from "../server/dashboard/fleet_reader.ts";
@@ -247,15 +248,7 @@ async function main() {
 
     const secret = randomSecret();
     server = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-        "--allow-sys",
-        "server/main.ts",
-      ],
+      args: ["run", ...serverTaskFlags(), "server/main.ts"],
       cwd: REPO_ROOT,
       env: {
         DATABASE_URL: scratch.url,

@@ -10,6 +10,7 @@
  * ```
  */
 import { onInterrupt } from "./bench_db.ts";
+import { serverTaskFlags } from "../../scripts/task_flags.ts";
 
 /** Which database the child server runs on. */
 export type ServerBackend = { kind: "postgres"; url: string } | { kind: "pglite" };
@@ -61,11 +62,7 @@ async function readPort(stdout: ReadableStream<Uint8Array>): Promise<number> {
 export async function startBenchServer(opts: BenchServerOptions): Promise<BenchServer> {
   const args = [
     "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-net",
-    "--allow-sys",
+    ...serverTaskFlags(),
     ...(opts.denoFlags ?? []),
     SERVER_ENTRY,
     ...(opts.backend.kind === "pglite" ? ["--pglite"] : ["--database-url", opts.backend.url]),

@@ -24,6 +24,7 @@ import { openPostgres } from "../../server/db/postgres_driver.ts";
 import { silentLogger } from "../../shared/log.ts";
 import { POSTGRES_SKIP, TEST_DATABASE_URL } from "../server/storage/backends.ts";
 import { writerLine, type WriterMode } from "./logs_writer.ts";
+import { serverTaskFlags } from "../../scripts/task_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SECRET = "e2e-logs-secret-".padEnd(40, "x");
@@ -190,15 +191,7 @@ async function chaos(mode: "create" | "copytruncate"): Promise<void> {
   };
   const startServer = async () => {
     const p = spawn(
-      [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
-        "--allow-net",
-        "--allow-sys",
-        "server/main.ts",
-      ],
+      ["run", ...serverTaskFlags(), "server/main.ts"],
       serverEnv,
     );
     await p.seen((l) => l.includes('"msg":"listening"'), 60_000);

@@ -4,6 +4,8 @@
  * with any signal, e.g. SIGKILL to simulate a crash).
  */
 
+import { agentTaskFlags, serverTaskFlags } from "../../scripts/task_flags.ts";
+
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 /** A running child program; `stop()` sends SIGTERM and resolves with its exit code. */
@@ -129,31 +131,10 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     LISTEN_ADDR: "127.0.0.1:0",
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     ...env,
-  }, [
-    "--allow-read",
-    "--allow-write",
-    "--allow-env",
-    "--allow-net",
-    "--allow-sys",
-    "--allow-run=ls,getconf",
-  ]);
+  }, serverTaskFlags());
   const line = await p.lineSeen((l) => l.includes('"msg":"listening"'), 60_000);
   const { port } = JSON.parse(line) as { port: number };
   return { baseUrl: `http://127.0.0.1:${port}`, ...controls(p) };
-}
-
-/**
- * The `deno run` flags of the `agent` task in deno.json (all permissions, which Deno
- * requires to read /proc, and the V8 flags the agent runs with), so tests run the agent
- * as operators do.
- */
-export function agentTaskFlags(): string[] {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
-  const words = String(config.tasks.agent).trim().split(/\s+/);
-  if (words[0] !== "deno" || words[1] !== "run" || words.at(-1) !== "agent/main.ts") {
-    throw new Error(`unexpected agent task: ${config.tasks.agent}`);
-  }
-  return words.slice(2, -1);
 }
 
 /** Starts `agent/main.ts` with the `agent` task's flags (plus `args`, more `deno run` flags). */

@@ -1,8 +1,8 @@
 /**
  * `server/main.ts` run with a configuration it refuses, for end-to-end tests: with the
- * `server` task's file, env, net and sys permissions and only the environment given, until
- * it exits by itself.
+ * `server` task's permissions and only the environment given, until it exits by itself.
  */
+import { serverTaskFlags } from "../../scripts/task_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -11,15 +11,7 @@ export async function runServerToExit(
   env: Record<string, string>,
 ): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net",
-      "--allow-sys",
-      "server/main.ts",
-    ],
+    args: ["run", ...serverTaskFlags(), "server/main.ts"],
     cwd: ROOT,
     env: { ...env, NO_COLOR: "1" },
     clearEnv: true,
