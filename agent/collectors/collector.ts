@@ -4,6 +4,7 @@
  */
 import type { Metric } from "../../shared/metric.ts";
 import type { MetricName } from "../../shared/metric_names.ts";
+import { errorMessage } from "../errors.ts";
 
 /** One source of metrics. `collect()` reads its source once; a seeding call may return nothing. */
 export interface Collector {
@@ -24,11 +25,33 @@ export interface CollectorDeps {
   now: Clock;
 }
 
+/**
+ * The error `withContext` (errors.ts) throws: `context: message`, caused by `e`. Collectors
+ * build it in a plain try/catch on their per-tick path, since the agent runs `--jitless`
+ * and `withContext` costs an async call, a closure and a context string on every tick.
+ */
+export function inContext(context: string, e: unknown): Error {
+  return new Error(`${context}: ${errorMessage(e)}`, { cause: e });
+}
+
+/** The last time formatted, since the collectors of one tick mostly read the same millisecond. */
+let stampedMs = NaN;
+let stamped = "";
+
+/** `timeMs` as an ISO 8601 instant; formats once per distinct millisecond. */
+function isoTime(timeMs: number): string {
+  if (timeMs !== stampedMs) {
+    stamped = new Date(timeMs).toISOString();
+    stampedMs = timeMs;
+  }
+  return stamped;
+}
+
 /** Builds metrics that share one host and one timestamp. */
 export function metricStamper(
   host: string,
   timeMs: number,
 ): (name: MetricName, value: number, labels?: Record<string, string>) => Metric {
-  const time = new Date(timeMs).toISOString();
+  const time = isoTime(timeMs);
   return (name, value, labels = {}) => ({ time, host, name, value, labels });
 }

@@ -1,12 +1,23 @@
 /** `cpu.usage_pct` for all CPUs (`core=total`) and each logical core, from `/proc/stat`. */
 import type { Metric } from "../../shared/metric.ts";
-import { withContext } from "../errors.ts";
-import { parseProcStat, type ProcStat } from "../proc/parse_proc_stat.ts";
-import { type Collector, type CollectorDeps, metricStamper } from "./collector.ts";
+import { type CpuTimes, parseProcStat, type ProcStat } from "../proc/parse_proc_stat.ts";
+import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
 import { cpuUsagePct } from "./cpu_usage.ts";
 
 /** Where the kernel publishes CPU times. */
 export const PROC_STAT = "/proc/stat";
+
+const READING = `cpu: reading ${PROC_STAT}`;
+const PARSING = `cpu: parsing ${PROC_STAT}`;
+
+/** The core numbers in ascending order; `/proc/stat` lists them so, and then nothing is sorted. */
+function coresInOrder(cores: ReadonlyMap<number, CpuTimes>): number[] {
+  const keys = [...cores.keys()];
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i] < keys[i - 1]) return keys.sort((a, b) => a - b);
+  }
+  return keys;
+}
 
 /** Reports CPU usage since the previous call; the first call only records a baseline. */
 export class CpuCollector implements Collector {
@@ -17,11 +28,18 @@ export class CpuCollector implements Collector {
 
   /** Reads `/proc/stat` and returns usage for every core present in both samples. */
   async collect(): Promise<Metric[]> {
-    const text = await withContext(
-      `cpu: reading ${PROC_STAT}`,
-      () => this.deps.readFile(PROC_STAT),
-    );
-    const stat = await withContext(`cpu: parsing ${PROC_STAT}`, () => parseProcStat(text));
+    let text: string;
+    try {
+      text = await this.deps.readFile(PROC_STAT);
+    } catch (e) {
+      throw inContext(READING, e);
+    }
+    let stat: ProcStat;
+    try {
+      stat = parseProcStat(text);
+    } catch (e) {
+      throw inContext(PARSING, e);
+    }
     const prev = this.#previous;
     this.#previous = stat;
     if (!prev) return [];
@@ -29,7 +47,9 @@ export class CpuCollector implements Collector {
     const out: Metric[] = [];
     const total = cpuUsagePct(prev.total, stat.total);
     if (total !== null) out.push(metric("cpu.usage_pct", total, { core: "total" }));
-    for (const core of [...stat.cores.keys()].sort((a, b) => a - b)) {
+    const cores = coresInOrder(stat.cores);
+    for (let i = 0; i < cores.length; i++) {
+      const core = cores[i];
       const before = prev.cores.get(core);
       const pct = before ? cpuUsagePct(before, stat.cores.get(core)!) : null;
       if (pct !== null) out.push(metric("cpu.usage_pct", pct, { core: String(core) }));

@@ -1,13 +1,15 @@
 /** `disk.read_bytes` and `disk.write_bytes` per whole disk, in bytes per second, from `/proc/diskstats`. */
 import type { Metric } from "../../shared/metric.ts";
-import { withContext } from "../errors.ts";
-import { parseDiskstats } from "../proc/parse_diskstats.ts";
-import { type Collector, type CollectorDeps, metricStamper } from "./collector.ts";
+import { type DiskCounters, parseDiskstats } from "../proc/parse_diskstats.ts";
+import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
 import { DEFAULT_DISK_DEVICES_EXCLUDE, DISKSTATS_SECTOR_BYTES } from "./defaults.ts";
 import { RateTracker } from "./rate_tracker.ts";
 
 /** Where the kernel publishes block-device counters. */
 export const PROC_DISKSTATS = "/proc/diskstats";
+
+const READING = `diskio: reading ${PROC_DISKSTATS}`;
+const PARSING = `diskio: parsing ${PROC_DISKSTATS}`;
 
 /** Reports disk throughput since the previous call; the first call seeds, a reset skips a tick. */
 export class DiskIoCollector implements Collector {
@@ -21,19 +23,24 @@ export class DiskIoCollector implements Collector {
 
   /** Reads `/proc/diskstats` and returns rates for every whole disk seen twice. */
   async collect(): Promise<Metric[]> {
-    const text = await withContext(
-      `diskio: reading ${PROC_DISKSTATS}`,
-      () => this.deps.readFile(PROC_DISKSTATS),
-    );
+    let text: string;
+    try {
+      text = await this.deps.readFile(PROC_DISKSTATS);
+    } catch (e) {
+      throw inContext(READING, e);
+    }
     const timeMs = this.deps.now();
-    const disks = await withContext(
-      `diskio: parsing ${PROC_DISKSTATS}`,
-      () => parseDiskstats(text),
-    );
+    let disks: DiskCounters[];
+    try {
+      disks = parseDiskstats(text);
+    } catch (e) {
+      throw inContext(PARSING, e);
+    }
     const metric = metricStamper(this.deps.host, timeMs);
     const out: Metric[] = [];
     const seen = new Set<string>();
-    for (const d of disks) {
+    for (let i = 0; i < disks.length; i++) {
+      const d = disks[i];
       if (this.deviceExclude.test(d.device)) continue;
       seen.add(d.device);
       const rates = this.#rates.update(d.device, [d.sectorsRead, d.sectorsWritten], timeMs);

@@ -6,15 +6,18 @@ import type { Metric } from "../../shared/metric.ts";
 import { LIMITS } from "../../shared/metric_names.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { Counters } from "../counters.ts";
-import { errorMessage, withContext } from "../errors.ts";
+import { errorMessage } from "../errors.ts";
 import { type MountInfo, parseMountinfo } from "../proc/parse_mountinfo.ts";
 import { filesystemUsage, type StatfsResult } from "../statfs/statfs.ts";
 import { StuckMountError } from "../statfs/statfs_guard.ts";
-import { type Collector, type CollectorDeps, metricStamper } from "./collector.ts";
+import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
 import { DEFAULT_MOUNT_FILTER, type MountFilter, selectMounts } from "./select_mounts.ts";
 
 /** Where the kernel lists this process's mounts. */
 export const PROC_MOUNTINFO = "/proc/self/mountinfo";
+
+const READING = `filesystem: reading ${PROC_MOUNTINFO}`;
+const PARSING = `filesystem: parsing ${PROC_MOUNTINFO}`;
 
 /** What the filesystem collector needs beyond the common deps. */
 export interface FilesystemCollectorDeps extends CollectorDeps {
@@ -27,28 +30,40 @@ export interface FilesystemCollectorDeps extends CollectorDeps {
 
 type MountResult = { mount: MountInfo; stat: StatfsResult } | null;
 
-/** Reports usage of every selected mount; a failing or stuck mount is skipped, never the tick. */
+/**
+ * Reports usage of every selected mount; a failing or stuck mount is skipped, never the tick.
+ *
+ * The mount table is read every tick but almost never changes: when its text is the same as
+ * last time, the mounts selected from it then are used again, without parsing or filtering.
+ */
 export class FilesystemCollector implements Collector {
   readonly name = "filesystem";
+  /** The last mount table parsed without error, and the mounts selected from it. */
+  #mountinfo: string | null = null;
+  #selected: readonly MountInfo[] = [];
 
   constructor(private readonly deps: FilesystemCollectorDeps) {}
 
   /** Reads the mount table, stats every selected mount at once and returns their usage. */
   async collect(): Promise<Metric[]> {
-    const text = await withContext(
-      `filesystem: reading ${PROC_MOUNTINFO}`,
-      () => this.deps.readFile(PROC_MOUNTINFO),
-    );
-    const mounts = await withContext(
-      `filesystem: parsing ${PROC_MOUNTINFO}`,
-      () => selectMounts(parseMountinfo(text), this.deps.filter ?? DEFAULT_MOUNT_FILTER),
-    );
+    let text: string;
+    try {
+      text = await this.deps.readFile(PROC_MOUNTINFO);
+    } catch (e) {
+      throw inContext(READING, e);
+    }
+    const mounts = this.#select(text);
     const metric = metricStamper(this.deps.host, this.deps.now());
-    const results = await Promise.all(
-      mounts.filter((m) => this.#labelsFit(m)).map((m) => this.#stat(m)),
-    );
+    const fitting: MountInfo[] = [];
+    for (let i = 0; i < mounts.length; i++) {
+      if (this.#labelsFit(mounts[i])) fitting.push(mounts[i]);
+    }
+    const pending: Promise<MountResult>[] = [];
+    for (let i = 0; i < fitting.length; i++) pending.push(this.#stat(fitting[i]));
+    const results = await Promise.all(pending);
     const out: Metric[] = [];
-    for (const r of results) {
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
       if (!r || r.stat.blocks === 0) continue; // df hides file systems without blocks too
       const usage = filesystemUsage(r.stat);
       const labels = { mount: r.mount.mountPoint, device: r.mount.source, fstype: r.mount.fsType };
@@ -57,6 +72,20 @@ export class FilesystemCollector implements Collector {
       if (usage.usedPct !== null) out.push(metric("disk.used_pct", usage.usedPct, labels));
     }
     return out;
+  }
+
+  /** The mounts to report from mount-table `text`: the previous selection when `text` is unchanged. */
+  #select(text: string): readonly MountInfo[] {
+    if (text === this.#mountinfo) return this.#selected;
+    let selected: MountInfo[];
+    try {
+      selected = selectMounts(parseMountinfo(text), this.deps.filter ?? DEFAULT_MOUNT_FILTER);
+    } catch (e) {
+      throw inContext(PARSING, e);
+    }
+    this.#mountinfo = text;
+    this.#selected = selected;
+    return selected;
   }
 
   #labelsFit(m: MountInfo): boolean {

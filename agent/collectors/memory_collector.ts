@@ -1,11 +1,16 @@
 /** `mem.total_bytes`, `mem.used_bytes` and `mem.used_pct` from `/proc/meminfo`. */
 import type { Metric } from "../../shared/metric.ts";
-import { withContext } from "../errors.ts";
-import { parseMeminfo } from "../proc/parse_meminfo.ts";
-import { type Collector, type CollectorDeps, metricStamper } from "./collector.ts";
+import { parseMeminfoKeys } from "../proc/parse_meminfo.ts";
+import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
 
 /** Where the kernel publishes memory counters. */
 export const PROC_MEMINFO = "/proc/meminfo";
+
+const READING = `memory: reading ${PROC_MEMINFO}`;
+const PARSING = `memory: parsing ${PROC_MEMINFO}`;
+
+/** The only meminfo keys `memoryUsage` reads. */
+const USAGE_KEYS = ["MemTotal", "MemAvailable"] as const;
 
 /** Memory in use is what is not available (MemAvailable, kernel 3.14+), as `free` shows it. */
 export interface MemoryUsage {
@@ -33,14 +38,18 @@ export class MemoryCollector implements Collector {
 
   /** Reads `/proc/meminfo` and returns the three memory metrics. */
   async collect(): Promise<Metric[]> {
-    const text = await withContext(
-      `memory: reading ${PROC_MEMINFO}`,
-      () => this.deps.readFile(PROC_MEMINFO),
-    );
-    const usage = await withContext(
-      `memory: parsing ${PROC_MEMINFO}`,
-      () => memoryUsage(parseMeminfo(text)),
-    );
+    let text: string;
+    try {
+      text = await this.deps.readFile(PROC_MEMINFO);
+    } catch (e) {
+      throw inContext(READING, e);
+    }
+    let usage: MemoryUsage;
+    try {
+      usage = memoryUsage(parseMeminfoKeys(text, USAGE_KEYS));
+    } catch (e) {
+      throw inContext(PARSING, e);
+    }
     const metric = metricStamper(this.deps.host, this.deps.now());
     return [
       metric("mem.total_bytes", usage.totalBytes),

@@ -1,13 +1,15 @@
 /** `net.bytes_in` and `net.bytes_out` per interface, in bytes per second, from `/proc/net/dev`. */
 import type { Metric } from "../../shared/metric.ts";
-import { withContext } from "../errors.ts";
-import { parseNetDev } from "../proc/parse_net_dev.ts";
-import { type Collector, type CollectorDeps, metricStamper } from "./collector.ts";
+import { type NetDevCounters, parseNetDev } from "../proc/parse_net_dev.ts";
+import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
 import { DEFAULT_NET_EXCLUDE } from "./defaults.ts";
 import { RateTracker } from "./rate_tracker.ts";
 
 /** Where the kernel publishes interface counters. */
 export const PROC_NET_DEV = "/proc/net/dev";
+
+const READING = `network: reading ${PROC_NET_DEV}`;
+const PARSING = `network: parsing ${PROC_NET_DEV}`;
 
 /** Which interfaces to report: those matching any `include` (all when empty) and no `exclude`. */
 export interface InterfaceFilter {
@@ -21,10 +23,18 @@ export const DEFAULT_INTERFACE_FILTER: InterfaceFilter = {
   exclude: DEFAULT_NET_EXCLUDE,
 };
 
+/** True when any of `patterns` matches `text`: a plain loop, no closure per call in the jitless agent. */
+function anyMatches(patterns: readonly RegExp[], text: string): boolean {
+  for (let i = 0; i < patterns.length; i++) {
+    if (patterns[i].test(text)) return true;
+  }
+  return false;
+}
+
 /** True when `iface` passes the filter. */
 export function interfaceSelected(iface: string, filter: InterfaceFilter): boolean {
-  if (filter.include.length > 0 && !filter.include.some((re) => re.test(iface))) return false;
-  return !filter.exclude.some((re) => re.test(iface));
+  if (filter.include.length > 0 && !anyMatches(filter.include, iface)) return false;
+  return !anyMatches(filter.exclude, iface);
 }
 
 /** Reports traffic since the previous call; the first call seeds, a counter reset skips a tick. */
@@ -39,16 +49,24 @@ export class NetworkCollector implements Collector {
 
   /** Reads `/proc/net/dev` and returns rates for every selected interface seen twice. */
   async collect(): Promise<Metric[]> {
-    const text = await withContext(
-      `network: reading ${PROC_NET_DEV}`,
-      () => this.deps.readFile(PROC_NET_DEV),
-    );
+    let text: string;
+    try {
+      text = await this.deps.readFile(PROC_NET_DEV);
+    } catch (e) {
+      throw inContext(READING, e);
+    }
     const timeMs = this.deps.now();
-    const counters = await withContext(`network: parsing ${PROC_NET_DEV}`, () => parseNetDev(text));
+    let counters: NetDevCounters[];
+    try {
+      counters = parseNetDev(text);
+    } catch (e) {
+      throw inContext(PARSING, e);
+    }
     const metric = metricStamper(this.deps.host, timeMs);
     const out: Metric[] = [];
     const seen = new Set<string>();
-    for (const c of counters) {
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i];
       if (!interfaceSelected(c.iface, this.filter)) continue;
       seen.add(c.iface);
       const rates = this.#rates.update(c.iface, [c.rxBytes, c.txBytes], timeMs);

@@ -1,3 +1,16 @@
+/**
+ * What every `/proc` parser shares: its error, and the pieces of its strict line-by-line path.
+ *
+ * Every parser has two paths. The agent runs `--jitless`, where each JavaScript bytecode is
+ * interpreted and costs far more than the native builtins it calls, so the path taken on every
+ * tick is a fast one: one sticky (`y`) regular expression run over the whole text, matching and
+ * validating one whole line per `exec`, with as little JavaScript per line as possible. It
+ * accepts only the plain layout the kernel prints and returns null on anything else (a blank
+ * line, a tab, a missing final newline, a malformed line). The parser then runs its strict
+ * line-by-line path, which accepts the same files it always did and throws the ProcParseError
+ * naming the bad line. Whatever the fast path accepts, the strict path parses to the same result.
+ */
+
 /** The error every `/proc` parser throws: the message names the line and what is wrong with it. */
 export class ProcParseError extends Error {}
 

@@ -47,8 +47,52 @@ function parseCpuTimes(fields: string[]): CpuTimes {
   return times;
 }
 
+/**
+ * One cpu line as the kernel prints it, at the start of the file: `cpu` or `cpuN`, then all
+ * eight times separated by spaces, then anything after whitespace (guest and guest_nice,
+ * which the strict path reads past too). Captures N (empty for the all-CPU line) and the
+ * eight times.
+ */
+const CPU_LINE =
+  /cpu(\d*) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)(?:\n|[^\S\n][^\n]*\n)/y;
+
 /** Parses the text of `/proc/stat`; throws a ProcParseError naming the bad line. */
 export function parseProcStat(text: string): ProcStat {
+  return parseProcStatFast(text) ?? parseProcStatByLine(text);
+}
+
+/**
+ * The fast path (see parse_error.ts: the agent runs jitless): one `exec` per line over the cpu
+ * lines the file starts with, and one search showing no other line mentions `cpu`; null when
+ * anything is not exactly as the kernel prints it.
+ */
+export function parseProcStatFast(text: string): ProcStat | null {
+  let total: CpuTimes | undefined;
+  const cores = new Map<number, CpuTimes>();
+  const re = CPU_LINE;
+  re.lastIndex = 0;
+  let end = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const times: CpuTimes = {
+      user: Number(m[2]),
+      nice: Number(m[3]),
+      system: Number(m[4]),
+      idle: Number(m[5]),
+      iowait: Number(m[6]),
+      irq: Number(m[7]),
+      softirq: Number(m[8]),
+      steal: Number(m[9]),
+    };
+    if (m[1] === "") total = times;
+    else cores.set(Number(m[1]), times);
+    end = re.lastIndex;
+  }
+  if (total === undefined || text.indexOf("cpu", end) >= 0) return null;
+  return { total, cores };
+}
+
+/** The strict line-by-line parser: any layout the fast path refuses, and the errors. */
+export function parseProcStatByLine(text: string): ProcStat {
   let total: CpuTimes | undefined;
   const cores = new Map<number, CpuTimes>();
   for (const [lineNo, line] of numberedLines(text)) {

@@ -82,6 +82,26 @@ Deno.test("CpuCollector: a read or parse failure carries context; the baseline s
   assert.equal((await cpu.collect()).length, 3);
 });
 
+Deno.test("CpuCollector: cores listed out of order are reported in ascending order", async () => {
+  const proc = new FakeProc();
+  const cpu = new CpuCollector({ host: "vm", readFile: proc.readFile, now: new FakeClock().now });
+  proc.set(
+    "/proc/stat",
+    "cpu  30 0 0 30 0 0 0 0\ncpu10 10 0 0 10 0 0 0 0\ncpu2 20 0 0 20 0 0 0 0\n",
+  );
+  await cpu.collect();
+  proc.set(
+    "/proc/stat",
+    "cpu  60 0 0 60 0 0 0 0\ncpu10 30 0 0 10 0 0 0 0\ncpu2 30 0 0 30 0 0 0 0\n",
+  );
+  const metrics = await cpu.collect();
+  assert.deepEqual(metrics.map((m) => [m.labels.core, m.value]), [
+    ["total", 50],
+    ["2", 50],
+    ["10", 100],
+  ]);
+});
+
 Deno.test("cpuUsagePct: busy and total counts, zero elapsed ticks", () => {
   const t = { user: 1, nice: 2, system: 3, idle: 4, iowait: 5, irq: 6, softirq: 7, steal: 8 };
   assert.equal(busyTicks(t), 1 + 2 + 3 + 6 + 7);

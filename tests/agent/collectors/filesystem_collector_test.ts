@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import {
+  DEFAULT_FS_TYPES_EXCLUDE,
+  DEFAULT_MOUNT_POINTS_EXCLUDE,
+} from "../../../agent/collectors/defaults.ts";
 import { FilesystemCollector } from "../../../agent/collectors/filesystem_collector.ts";
 import { Counters } from "../../../agent/counters.ts";
 import type { StatfsResult } from "../../../agent/statfs/statfs.ts";
@@ -157,4 +161,73 @@ Deno.test("FilesystemCollector: a mount point longer than a label allows is skip
 Deno.test("FilesystemCollector: reading or parsing mountinfo fails with context", async () => {
   const { fs } = setup("edge/mountinfo_no_separator", () => Promise.resolve(VM_ROOT));
   await assert.rejects(fs.collect(), /^Error: filesystem: parsing \/proc\/self\/mountinfo: line 1/);
+});
+
+/** A RegExp that counts its `test` calls: how often the mount filter ran. */
+class CountingRegExp extends RegExp {
+  calls = 0;
+  override test(text: string): boolean {
+    this.calls++;
+    return super.test(text);
+  }
+}
+
+Deno.test("FilesystemCollector: an unchanged mount table reuses its selection; a changed one is read afresh", async () => {
+  const vm = fixture("vm/self_mountinfo");
+  const proc = new FakeProc().set("/proc/self/mountinfo", vm);
+  const called: string[] = [];
+  const mountPointsExclude = new CountingRegExp(DEFAULT_MOUNT_POINTS_EXCLUDE.source);
+  const { logger } = capturedLogger();
+  const fs = new FilesystemCollector({
+    host: "vm",
+    readFile: proc.readFile,
+    now: new FakeClock().now,
+    statfs: (p) => {
+      called.push(p);
+      return Promise.resolve(VM_ROOT);
+    },
+    logger,
+    counters: new Counters(),
+    filter: { mountPointsExclude, fsTypesExclude: DEFAULT_FS_TYPES_EXCLUDE },
+  });
+  const mounts = async () => [...new Set((await fs.collect()).map((m) => m.labels.mount))];
+  const sandbox = "/mnt/sandboxing/model_tools_env/v1/python";
+
+  assert.deepEqual(await mounts(), ["/", sandbox]);
+  const filtered = mountPointsExclude.calls;
+  assert.ok(filtered > 0);
+
+  // The same text again (a fresh copy, as each read returns): same mounts, not filtered again.
+  proc.set("/proc/self/mountinfo", vm.split("").join(""));
+  assert.deepEqual(await mounts(), ["/", sandbox]);
+  assert.equal(mountPointsExclude.calls, filtered);
+  assert.equal(proc.reads.length, 2);
+
+  // A mount added: picked up on the next tick.
+  const added = `${vm}42 27 8:16 / /srv rw,relatime - xfs /dev/sdb rw\n`;
+  proc.set("/proc/self/mountinfo", added);
+  assert.deepEqual(await mounts(), ["/", sandbox, "/srv"]);
+  assert.ok(mountPointsExclude.calls > filtered);
+
+  // A broken table fails every tick it is read, and is never taken for the last good one.
+  proc.set("/proc/self/mountinfo", fixture("edge/mountinfo_no_separator"));
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(
+      fs.collect(),
+      /^Error: filesystem: parsing \/proc\/self\/mountinfo: line 1/,
+    );
+  }
+  proc.set("/proc/self/mountinfo", added);
+  assert.deepEqual(await mounts(), ["/", sandbox, "/srv"]);
+
+  // The mount removed again: gone on the next tick.
+  proc.set("/proc/self/mountinfo", vm);
+  assert.deepEqual(await mounts(), ["/", sandbox]);
+  assert.deepEqual(called, [
+    ...["/", sandbox],
+    ...["/", sandbox],
+    ...["/", sandbox, "/srv"],
+    ...["/", sandbox, "/srv"],
+    ...["/", sandbox],
+  ]);
 });
