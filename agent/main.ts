@@ -43,6 +43,8 @@ import { DeliveryLoop } from "./delivery_loop.ts";
 import { errorMessage } from "./errors.ts";
 import { metricRecord, metricRequestBody } from "./metric_records.ts";
 import { collectOnce } from "./once.ts";
+import { AlarmClock, webOneShot } from "./alarm_clock.ts";
+import { openPosixOneShot } from "./posix_timer.ts";
 import { Sender } from "./sender.ts";
 import { type Sleep, sleep } from "./sleep.ts";
 import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
@@ -88,6 +90,24 @@ const writeStderr = (line: string) => console.error(line);
 
 function readEnv(): Env {
   return Object.fromEntries(AGENT_ENV_VARIABLES.map((name) => [name, Deno.env.get(name)]));
+}
+
+/**
+ * The agent's timers, on one POSIX timer (see alarm_clock.ts: a 10 s sleep on Deno's timers
+ * wakes the process three times, and a cleared request timeout once more); on web timers
+ * where libc's timer_create is unavailable.
+ */
+function loadAlarmClock(logger: Logger): AlarmClock {
+  const now = () => performance.now();
+  try {
+    const posix = openPosixOneShot();
+    const clock = new AlarmClock(posix.oneShot, now);
+    logger.debug("timers on a POSIX timer", { library: posix.libraryPath });
+    return clock;
+  } catch (e) {
+    logger.info("timers on web timers: POSIX timer unavailable", { error: errorMessage(e) });
+    return new AlarmClock(webOneShot, now);
+  }
 }
 
 function loadStatfs(logger: Logger): LoadedStatfs | null {
@@ -184,6 +204,7 @@ async function runAgent(
   printReport: boolean,
   logsConfig: LogTailConfig,
   sleep: Sleep,
+  clock: AlarmClock,
 ): Promise<number> {
   const state = await openState(config, logger, counters);
   if (!state) return EXIT_STATE_DIR;
@@ -221,6 +242,7 @@ async function runAgent(
     fetch: instrumentFetch(fetch, telemetry.metrics),
     timeoutMs: config.sendTimeoutMs,
     now: Date.now,
+    timers: clock,
   });
   // Log files (LOG_PATHS): entries travel through the same spool and sender as metrics; a
   // file's checkpoint advances only when the spool completes its records (after the 2xx).
@@ -309,6 +331,7 @@ async function runAgent(
   if (printReport) console.log(self.json);
   await metricsListener?.shutdown();
   telemetry.stop();
+  clock.close();
   logger.info("agent stopped", { counters: counters.snapshot() });
   return 0;
 }
@@ -348,7 +371,8 @@ async function main(): Promise<number> {
   // Event-loop lag from how late the agent's own sleeps end: sampling timers would cost more
   // CPU than the agent's work (shared/telemetry/timer_lag.ts).
   const timerLag = new TimerLagRecorder();
-  const timedSleep = lagRecordingSleep(sleep, timerLag, () => performance.now());
+  const clock = args.once ? null : loadAlarmClock(logger);
+  const timedSleep = lagRecordingSleep(clock?.sleep ?? sleep, timerLag, () => performance.now());
   const telemetry = args.once ? null : createAgentTelemetry({
     version: VERSION,
     runtimeVersion: Deno.version.deno,
@@ -359,6 +383,7 @@ async function main(): Promise<number> {
     spoolMaxBytes: config.spoolMaxBytes,
     logger,
     timerLag,
+    timers: clock ?? undefined,
   });
   const registry = buildRegistry(config, logger, counters, statfs, telemetry);
   if (args.once) {
@@ -378,6 +403,7 @@ async function main(): Promise<number> {
     args.report,
     logsConfig,
     timedSleep,
+    clock!,
   );
 }
 

@@ -59,7 +59,20 @@ export interface SenderOptions {
   timeoutMs: number;
   /** The clock, for `Retry-After` dates. */
   now: () => number;
+  /** Timers for the request timeout (default: the global ones; main.ts: its AlarmClock). */
+  timers?: RequestTimers;
 }
+
+/** What the sender times a request with. */
+export interface RequestTimers {
+  setTimeout(fn: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+}
+
+const globalTimers: RequestTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
+  clearTimeout: (id) => clearTimeout(id),
+};
 
 /** The log ingest path, appended to SERVER_URL. */
 export const LOG_INGEST_PATH = "/api/v1/logs";
@@ -176,7 +189,8 @@ export class Sender {
     signal?: AbortSignal,
   ): Promise<Attempt> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
+    const timers = this.opts.timers ?? globalTimers;
+    const timer = timers.setTimeout(() => controller.abort(), this.opts.timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -203,7 +217,7 @@ export class Sender {
       const text = describe(e);
       return { error: `network error: ${text}`, notStored: isConnectError(text) };
     } finally {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
   }
