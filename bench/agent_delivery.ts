@@ -3,8 +3,8 @@
  *
  * 1. Spool append rate: batches appended (each fdatasync'ed, the agent's policy) per second.
  * 2. Spool drain rate: a spool reopened from disk, claimed in merged requests of at most
- *    5,000 metrics, each built into its JSON body and gzip'd, and acknowledged (checkpoint
- *    written atomically): the agent's own share of delivering a backlog, without a server.
+ *    5,000 metrics, each built into its JSON body and gzip'd, and acknowledged (a checkpoint
+ *    appended to checkpoint.log): the agent's own share of delivering a backlog, without a server.
  * 3. A one-hour backlog at a 10 s interval (360 batches of a large host, 119 metrics each)
  *    delivered by the real delivery loop to an in-process endpoint that gunzips and parses.
  * 4. The real agent (run exactly as the `agent` task in deno.json runs it, V8 flags included)

@@ -1,8 +1,9 @@
 /**
  * The spool's checkpoint: which records are finished (delivered, rejected or dropped) and
- * which are claimed by a request that may have reached the server. Written atomically
- * (temporary file, fsync, rename, fsync of the directory) before a request is sent and
- * after its answer, so a restart knows exactly what was acknowledged and what was in flight.
+ * which are claimed by a request that may have reached the server. Appended to the spool's
+ * checkpoint log (checkpoint_log.ts) before a request that claims records is sent (then
+ * fdatasync'ed) and after its answer, so a restart knows exactly what was acknowledged and
+ * what was in flight.
  *
  * @example
  * ```json

@@ -7,18 +7,29 @@
  * - `NNNNNNNNNNNNNNNNNNNN.seg`: segments, named by the seq of their first record; records
  *   are appended as checksummed frames (see record_frame.ts), and a segment is deleted
  *   once every record in it is finished (delivered, rejected or dropped).
- * - `checkpoint.json`: what is finished and what is claimed by a request that may have
- *   reached the server (see checkpoint.ts), replaced atomically.
+ * - `checkpoint.log`: what is finished and what is claimed by a request that may have
+ *   reached the server (see checkpoint.ts), as an append-only log of checksummed frames of
+ *   which the last whole one counts (see checkpoint_log.ts). A `checkpoint.json` left by the
+ *   previous version (replaced atomically on every write) is read once and removed.
  * - `LOCK`: held (flock) while an agent uses the spool, so two agents never share one.
  *
  * Durability (the fsync policy): an append resolves only after the frame is written and
  * fdatasync'ed, so a batch the collect loop handed over survives a crash of the agent and
- * of the machine. The checkpoint is written (temporary file, fsync, rename, fsync of the
- * directory) before every request that claims records and after every answer, and
- * advanced only once the server has answered 2xx (or refused the batch for good). After a
+ * of the machine. The checkpoint is advanced only once the server has answered 2xx (or
+ * refused the batch for good), and written as one frame appended to `checkpoint.log`:
+ * - before every request that claims records (a merge, a solo mark, a split), and at open:
+ *   appended and fdatasync'ed before the request goes, so a claim survives even a power
+ *   loss (the fdatasync also makes every earlier frame durable);
+ * - after every answer (acknowledgements, drops when full): appended without any sync. It
+ *   survives `kill -9` (the page cache outlives the process); lost to a power loss, it only
+ *   means those batches are resent, which the server de-duplicates by batch id.
+ * The first write after open, and one that would take the log past 64 KiB (by default),
+ * instead replace the log with a single frame (temporary file, fsync, rename, fsync of the
+ * directory), so nothing is appended after a torn frame and the log stays small. After a
  * crash the spool reopens, drops a torn last record (a frame whose length or checksum does
- * not match), and resends only what was not acknowledged; the one request that may have
- * been in flight is resent under the same batch id, which the server de-duplicates.
+ * not match) and a torn end of the checkpoint log (the checkpoint before it counts), and
+ * resends only what was not acknowledged; the one request that may have been in flight is
+ * resent under the same batch id, which the server de-duplicates.
  *
  * Claims and merging (why a retry never stores a sample twice): the server de-duplicates
  * by batch id only. A request carries either one record under that record's own batch id
@@ -43,13 +54,8 @@ import type { Logger } from "../../shared/log.ts";
 import { LIMITS } from "../../shared/metric_names.ts";
 import type { Counters } from "../counters.ts";
 import { errorMessage } from "../errors.ts";
-import {
-  type Checkpoint,
-  decodeCheckpoint,
-  emptyCheckpoint,
-  encodeCheckpoint,
-  type MergedClaim,
-} from "./checkpoint.ts";
+import type { Checkpoint, MergedClaim } from "./checkpoint.ts";
+import { CheckpointLog, DEFAULT_COMPACT_AFTER_BYTES } from "./checkpoint_log.ts";
 import { encodeFrame, type NewRecord, type RecordKind, scanFrames } from "./record_frame.ts";
 import { SeqRanges } from "./seq_ranges.ts";
 import type { AppendFile, SpoolFs } from "./spool_fs.ts";
@@ -60,7 +66,6 @@ export const DEFAULT_SPOOL_MAX_BYTES = 256 * 1024 * 1024;
 const LOCK_TIMEOUT_MS = 2000;
 /** Default bytes of recently appended payloads kept in memory, so sending rarely reads disk. */
 const DEFAULT_CACHE_BYTES = 1024 * 1024;
-const CHECKPOINT = "checkpoint.json";
 const SEGMENT_RE = /^(\d{20})\.seg$/;
 
 /** The segment size used for a size cap: a 32nd of it, between 4 KiB and 8 MiB. */
@@ -82,6 +87,8 @@ export interface SpoolOptions {
   cacheBytes?: number;
   /** How long opening waits for another process to release the spool (default 2 s). */
   lockTimeoutMs?: number;
+  /** Size after which `checkpoint.log` is compacted to one frame (default 64 KiB). */
+  checkpointCompactBytes?: number;
   now: () => number;
   logger: Logger;
   counters: Counters;
@@ -194,6 +201,7 @@ export class Spool {
   #chain: Promise<unknown> = Promise.resolve();
   #waiters = new Set<() => void>();
   #lock: { release(): void } | null = null;
+  #log: CheckpointLog | null = null;
   #closed = false;
 
   private constructor(opts: SpoolOptions) {
@@ -201,6 +209,7 @@ export class Spool {
       syncAppends: true,
       cacheBytes: DEFAULT_CACHE_BYTES,
       lockTimeoutMs: LOCK_TIMEOUT_MS,
+      checkpointCompactBytes: DEFAULT_COMPACT_AFTER_BYTES,
       ...opts,
       segmentBytes: opts.segmentBytes ?? defaultSegmentBytes(opts.maxBytes),
     };
@@ -217,6 +226,7 @@ export class Spool {
       }
       await spool.#recover();
     } catch (e) {
+      spool.#log?.close();
       spool.#lock?.release();
       throw new Error(`spool: opening ${opts.dir}: ${errorMessage(e)}`, { cause: e });
     }
@@ -225,26 +235,17 @@ export class Spool {
 
   // ---------------------------------------------------------------- recovery
 
-  async #readCheckpoint(): Promise<Checkpoint> {
-    const { fs, dir, logger, counters } = this.#o;
-    await fs.remove(`${dir}/${CHECKPOINT}.tmp`);
-    const bytes = await fs.readFile(`${dir}/${CHECKPOINT}`);
-    if (bytes === null) return emptyCheckpoint();
-    try {
-      return decodeCheckpoint(bytes);
-    } catch (e) {
-      // Only outside damage can cause this (the file is replaced atomically): resend all.
-      counters.inc("spool_checkpoint_damaged_total");
-      logger.error("spool: checkpoint damaged; every batch in the spool will be resent", {
-        error: errorMessage(e),
-      });
-      return emptyCheckpoint();
-    }
-  }
-
   async #recover(): Promise<void> {
-    const { fs, dir, logger, counters } = this.#o;
-    const cp = await this.#readCheckpoint();
+    const { fs, dir, logger, counters, checkpointCompactBytes } = this.#o;
+    // A torn end of the log is skipped; damage means the empty checkpoint (resend all).
+    const { log, checkpoint: cp } = await CheckpointLog.open({
+      fs,
+      dir,
+      logger,
+      counters,
+      compactAfterBytes: checkpointCompactBytes,
+    });
+    this.#log = log;
     const names = (await fs.list(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
     let lastSeq = 0;
     let tornBytes = 0;
@@ -322,6 +323,7 @@ export class Spool {
     ];
     this.#nextSeq = Math.max(lastSeq, ...claimed) + 1;
     this.#merged = cp.merged && this.#pendingIn(cp.merged).length > 0 ? cp.merged : null;
+    // The first write after open replaces the log with this one frame (compaction).
     await this.#writeCheckpoint(true);
     await this.#removeFinishedSegments();
     logger.info("spool opened", {
@@ -422,16 +424,13 @@ export class Spool {
   }
 
   /**
-   * Writes the checkpoint atomically. `claim`: it records a claim about to be sent, which
-   * must survive even a power loss (so the directory is fsync'ed too). An acknowledgement
-   * need not: lost to a power loss, it only means a resend the server de-duplicates.
+   * Appends the checkpoint to the log. `claim`: it records a claim about to be sent, which
+   * must survive even a power loss, so it is fdatasync'ed. An acknowledgement need not (it
+   * is not synced at all): it survives `kill -9`, and lost to a power loss it only means a
+   * resend the server de-duplicates.
    */
   async #writeCheckpoint(claim: boolean): Promise<void> {
-    await this.#o.fs.writeAtomic(
-      `${this.#o.dir}/${CHECKPOINT}`,
-      encodeCheckpoint(this.#checkpoint()),
-      { syncDir: claim },
-    );
+    await this.#log!.write(this.#checkpoint(), claim);
   }
 
   async #removeFinishedSegments(): Promise<void> {
@@ -845,6 +844,8 @@ export class Spool {
   close(): Promise<void> {
     return this.#exclusive(() => {
       this.#closeActive();
+      this.#log?.close();
+      this.#log = null;
       this.#lock?.release();
       this.#lock = null;
       this.#closed = true;

@@ -171,7 +171,7 @@ Deno.test("main: runs against a server, authenticates, and exits 0 on SIGTERM", 
     assert.deepEqual([claims.sub, claims.scope], ["test-host", "ingest"]);
     assert.equal(versions[0], VERSION);
     assert.ok(
-      (await Deno.stat(`${stateDir}/spool/checkpoint.json`)).isFile,
+      (await Deno.stat(`${stateDir}/spool/checkpoint.log`)).isFile,
       "spool in the state dir",
     );
   } finally {
