@@ -45,6 +45,7 @@ import { metricRecord, metricRequestBody } from "./metric_records.ts";
 import { collectOnce } from "./once.ts";
 import { AlarmClock, webOneShot } from "./alarm_clock.ts";
 import { openPosixOneShot } from "./posix_timer.ts";
+import { openLibcMadvise, releaseExecutablePages } from "./executable_pages.ts";
 import { Sender } from "./sender.ts";
 import { type Sleep, sleep } from "./sleep.ts";
 import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
@@ -108,6 +109,42 @@ function loadAlarmClock(logger: Logger): AlarmClock {
     logger.info("timers on web timers: POSIX timer unavailable", { error: errorMessage(e) });
     return new AlarmClock(webOneShot, now);
   }
+}
+
+/** The first release of the executable's start-up pages: a few ticks in, then hourly. */
+const RELEASE_PAGES_AFTER_MS = 30_000;
+const RELEASE_PAGES_EVERY_MS = 3_600_000;
+
+/**
+ * Releases the pages of the deno executable that only start-up touched (see
+ * executable_pages.ts: RSS 62 -> 41 MB measured), once after start and then hourly, for
+ * code paths that ran once since (a token renewal, a spool compaction).
+ */
+function scheduleExecutablePageRelease(clock: AlarmClock, logger: Logger): void {
+  let madvise: ReturnType<typeof openLibcMadvise>;
+  try {
+    madvise = openLibcMadvise();
+  } catch (e) {
+    logger.debug("executable pages not released: madvise unavailable", {
+      error: errorMessage(e),
+    });
+    return;
+  }
+  const release = () => {
+    try {
+      const r = releaseExecutablePages(madvise);
+      logger.debug("released the executable's clean pages", {
+        released_kb: r.releasedKb,
+        kept_kb: r.keptKb,
+        ranges: r.ranges,
+        failed: r.failed,
+      });
+    } catch (e) {
+      logger.warn("releasing the executable's pages failed", { error: errorMessage(e) });
+    }
+  };
+  clock.setTimeout(release, RELEASE_PAGES_AFTER_MS);
+  clock.setInterval(release, RELEASE_PAGES_EVERY_MS);
 }
 
 function loadStatfs(logger: Logger): LoadedStatfs | null {
@@ -218,6 +255,7 @@ async function runAgent(
     )
     : null;
   telemetry.start();
+  scheduleExecutablePageRelease(clock, logger);
   const collectLoop = new CollectLoop({
     registry,
     builder: new BatchBuilder(config.host, Date.now()),
