@@ -56,6 +56,18 @@ interface Entry {
   fn: () => void;
   /** Repeat period for intervals, else 0. */
   every: number;
+  /** How much earlier than `at` the entry may run when the process is awake anyway. */
+  slack: number;
+}
+
+/** Options of a timer on the clock. */
+export interface TimerOptions {
+  /**
+   * Timer coalescing: the callback may run up to this many milliseconds early, in a wake-up
+   * that happens anyway (a tick), instead of waking the process on its own. It never runs
+   * late for it: the deadline stays a deadline. Default 0.
+   */
+  slackMs?: number;
 }
 
 /** A one-shot timer on the web `setTimeout`. */
@@ -112,8 +124,8 @@ export class AlarmClock implements Timers {
     return this.#entries.length;
   }
 
-  setTimeout(fn: () => void, ms: number): number {
-    return this.#add(fn, ms, 0);
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): number {
+    return this.#add(fn, ms, 0, options?.slackMs ?? 0);
   }
 
   clearTimeout(id: number): void {
@@ -124,9 +136,9 @@ export class AlarmClock implements Timers {
     if (!this.#firing) this.#rearm();
   }
 
-  setInterval(fn: () => void, ms: number): number {
+  setInterval(fn: () => void, ms: number, options?: TimerOptions): number {
     if (!(ms > 0)) throw new RangeError(`interval must be positive, got ${ms} ms`);
-    return this.#add(fn, ms, ms);
+    return this.#add(fn, ms, ms, Math.min(options?.slackMs ?? 0, ms / 2));
   }
 
   clearInterval(id: number): void {
@@ -153,10 +165,10 @@ export class AlarmClock implements Timers {
     this.#timer.close();
   }
 
-  #add(fn: () => void, ms: number, every: number): number {
+  #add(fn: () => void, ms: number, every: number, slack: number): number {
     const id = this.#nextId++;
     const at = this.#now() + Math.max(0, Number.isFinite(ms) ? ms : 0);
-    const entry = { id, at, fn, every };
+    const entry = { id, at, fn, every, slack: Math.max(0, slack) };
     this.#insert(entry);
     if (!this.#firing) this.#rearm();
     return id;
@@ -188,9 +200,11 @@ export class AlarmClock implements Timers {
     try {
       const now = this.#now();
       const due: Entry[] = [];
-      while (this.#entries.length > 0 && this.#entries[0].at <= now + DUE_SLACK_MS) {
-        due.push(this.#entries.shift()!);
+      const later: Entry[] = [];
+      for (const e of this.#entries) {
+        (e.at <= now + Math.max(DUE_SLACK_MS, e.slack) ? due : later).push(e);
       }
+      this.#entries = later;
       for (const e of due) {
         this.#due.add(e.id);
         if (e.every > 0) {

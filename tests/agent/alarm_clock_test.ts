@@ -200,3 +200,44 @@ Deno.test("AlarmClock: close cancels everything and releases the timer", () => {
   assert.equal(clock.pending, 0);
   assert.equal(timer.closed, true);
 });
+
+Deno.test("AlarmClock: a timer with slack rides on an earlier wake-up, never later than its deadline", () => {
+  const { timer, clock, advance } = setup();
+  const ran: string[] = [];
+  clock.setInterval(() => ran.push("tick"), 10_000);
+  clock.setInterval(() => ran.push("snapshot"), 30_000, { slackMs: 15_000 });
+  clock.setTimeout(() => ran.push("strict"), 25_000);
+  advance(10_000);
+  timer.fire();
+  assert.deepEqual(ran, ["tick"], "30 s - 15 s slack is still ahead");
+  advance(10_000);
+  timer.fire();
+  assert.deepEqual(ran, ["tick", "tick", "snapshot"], "due within its slack: runs now");
+  assert.equal(timer.armed, 5_000, "the strict timeout keeps its own deadline");
+  advance(5_000);
+  timer.fire();
+  assert.deepEqual(ran, ["tick", "tick", "snapshot", "strict"]);
+  // The snapshot ran 10 s early; its next deadline still counts from its own (60 s).
+  advance(5_000);
+  timer.fire(); // 30 s: tick
+  advance(10_000);
+  timer.fire(); // 40 s: tick, and the snapshot (due 60 s, slack 15 s) waits
+  advance(10_000);
+  timer.fire(); // 50 s: tick + snapshot within slack
+  assert.deepEqual(ran.slice(4), ["tick", "tick", "tick", "snapshot"]);
+  assert.throws(() => clock.setInterval(() => {}, -1, { slackMs: 5 }), /positive/);
+});
+
+Deno.test("AlarmClock: slack is capped at half an interval and ignored when negative", () => {
+  const { timer, clock, advance } = setup();
+  let runs = 0;
+  clock.setInterval(() => runs++, 1_000, { slackMs: 60_000 });
+  clock.setTimeout(() => {}, 400); // a wake-up at 400 ms: 600 ms before the interval's deadline
+  advance(400);
+  timer.fire();
+  assert.equal(runs, 0, "slack capped at 500 ms");
+  clock.setTimeout(() => {}, 200, { slackMs: -50 });
+  advance(200);
+  timer.fire();
+  assert.equal(runs, 1, "at 600 ms the interval is within its 500 ms slack");
+});
