@@ -47,6 +47,7 @@ import { AlarmClock, webOneShot } from "./alarm_clock.ts";
 import { openPosixOneShot } from "./posix_timer.ts";
 import { createHttp1Fetch, type Http1Fetch } from "./http1_client.ts";
 import { openLibcMadvise, releaseExecutablePages } from "./executable_pages.ts";
+import { ProcReader } from "./proc/proc_reader.ts";
 import { Sender } from "./sender.ts";
 import { type Sleep, sleep } from "./sleep.ts";
 import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
@@ -186,14 +187,16 @@ function loadStatfs(logger: Logger): LoadedStatfs | null {
 }
 
 /**
- * Reads a /proc file synchronously. /proc text is made by the kernel on the spot and never
- * waits on a disk, so nothing is gained by a worker thread; an asynchronous read costs a
- * hand-off to one each time (and at a 10 s interval a new thread, the idle ones having
- * exited), which was most of the agent's CPU per tick.
+ * Reads a /proc file synchronously, through a descriptor kept open (proc/proc_reader.ts).
+ * /proc text is made by the kernel on the spot and never waits on a disk, so nothing is
+ * gained by a worker thread; an asynchronous read costs a hand-off to one each time (and at
+ * a 10 s interval a new thread, the idle ones having exited), which was most of the agent's
+ * CPU per tick.
  */
+const procReader = new ProcReader();
 function readProcFile(path: string): Promise<string> {
   try {
-    return Promise.resolve(Deno.readTextFileSync(path));
+    return Promise.resolve(procReader.read(path));
   } catch (e) {
     return Promise.reject(e);
   }
