@@ -217,19 +217,30 @@ async function backlogDelivery(): Promise<void> {
   );
 }
 
-/** utime+stime (s) and VmRSS (kB) of a process. */
-async function usage(pid: number): Promise<{ cpuS: number; rssKb: number }> {
+/** utime+stime (s) and VmRSS (kB, and its anonymous and file-backed parts) of a process. */
+async function usage(
+  pid: number,
+): Promise<{ cpuS: number; rssKb: number; anonKb: number; fileKb: number }> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)![1]);
   return {
     cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK,
-    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)![1]),
+    rssKb: kb("VmRSS"),
+    anonKb: kb("RssAnon"),
+    fileKb: kb("RssFile"),
   };
 }
 
 /** The `deno run` arguments of the `agent` task, so the bench measures what operators run. */
 const agentTaskArgs = () => ["run", ...agentTaskFlags(), "agent/main.ts"];
+
+/** The median of kB samples, in MB with one decimal. */
+function medianMb(kb: number[]): string {
+  const sorted = [...kb].sort((a, b) => a - b);
+  return (sorted[Math.floor(sorted.length / 2)] / 1024).toFixed(1);
+}
 
 async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   const { server, stats, url } = fakeServer();
@@ -271,10 +282,15 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   await new Promise((r) => setTimeout(r, WARM_UP_S * 1000));
   const [slow0, fast0] = [await usage(slow.child.pid), await usage(fast.child.pid)];
   const rss: number[] = [];
+  const anon: number[] = [];
+  const file: number[] = [];
   const t0 = performance.now();
   while (performance.now() - t0 < WINDOW_S * 1000) {
     await new Promise((r) => setTimeout(r, 5000));
-    rss.push((await usage(slow.child.pid)).rssKb);
+    const u = await usage(slow.child.pid);
+    rss.push(u.rssKb);
+    anon.push(u.anonKb);
+    file.push(u.fileKb);
   }
   const seconds = (performance.now() - t0) / 1000;
   const [slow1, fast1] = [await usage(slow.child.pid), await usage(fast.child.pid)];
@@ -302,7 +318,9 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
     "real agent at 10 s: steady RSS",
     `${rssMb.toFixed(1)} MB`,
     rssMb < TARGET_RSS_MB ? "PASS (< 60 MB)" : "MISS (target < 60 MB)",
-    `median VmRSS of ${rss.length} samples every 5 s; max ${(sorted.at(-1)! / 1024).toFixed(1)} MB`,
+    `median VmRSS of ${rss.length} samples every 5 s; max ${
+      (sorted.at(-1)! / 1024).toFixed(1)
+    } MB; medians: anonymous ${medianMb(anon)} MB, file-backed ${medianMb(file)} MB`,
   );
   row(
     "real agent at 1 s: CPU per tick",
