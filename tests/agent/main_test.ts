@@ -274,3 +274,48 @@ Deno.test("main: SIGTERM with the server down exits 0 in SHUTDOWN_TIMEOUT; the n
     await Deno.remove(stateDir, { recursive: true });
   }
 });
+
+Deno.test("main: with HTTP_PROXY set, requests go through the proxy (Deno's fetch), not straight to SERVER_URL", async () => {
+  const seen: string[] = [];
+  let gotOne!: () => void;
+  const first = new Promise<void>((r) => gotOne = r);
+  const stateDir = await Deno.makeTempDir({ prefix: "agent-proxy-" });
+  // Nothing listens on SERVER_URL's port: only a request through the proxy can arrive.
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (closed.addr as Deno.NetAddr).port;
+  closed.close();
+  // A forward proxy that answers for the origin itself: it sees the absolute-form target.
+  const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    seen.push(`${req.method} ${req.url}`);
+    await req.arrayBuffer();
+    gotOne();
+    return new Response(null, { status: 202 });
+  });
+  try {
+    const child = agentCommand([], {
+      SERVER_URL: `http://127.0.0.1:${deadPort}`,
+      AGENT_TOKEN: SECRET,
+      AGENT_HOST: "proxied-host",
+      AGENT_STATE_DIR: stateDir,
+      COLLECT_INTERVAL: "1s",
+      LOG_LEVEL: "info",
+      HTTP_PROXY: `http://127.0.0.1:${proxy.addr.port}`,
+    }, false).spawn();
+    const stderrText = new Response(child.stderr).text();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arrived = await Promise.race([
+      first.then(() => true),
+      new Promise<boolean>((r) => timer = setTimeout(() => r(false), 20_000)),
+    ]);
+    clearTimeout(timer);
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+    const stderr = await stderrText;
+    assert.ok(arrived, `no request reached the proxy within 20 s: ${stderr}`);
+    assert.match(stderr, /"msg":"sending through fetch, which honours the proxy settings"/);
+    assert.equal(seen[0], `POST http://127.0.0.1:${deadPort}/api/v1/metrics`);
+  } finally {
+    await proxy.shutdown();
+    await Deno.remove(stateDir, { recursive: true });
+  }
+});
