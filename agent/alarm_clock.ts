@@ -22,7 +22,7 @@
  * clock.clearTimeout(id);
  * ```
  */
-import type { Sleep } from "./sleep.ts";
+import { type Sleep, type TimeoutTimers, timerSleep } from "./sleep.ts";
 
 /** A one-shot timer: `arm` (re)sets it to fire once after `delayMs`; `disarm` cancels it. */
 export interface OneShotTimer {
@@ -36,9 +36,7 @@ export interface OneShotTimer {
 export type OneShotFactory = (onFire: () => void) => OneShotTimer;
 
 /** setTimeout/clearTimeout and setInterval/clearInterval, as the agent's modules take them. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): number;
-  clearTimeout(id: number): void;
+export interface Timers extends TimeoutTimers {
   setInterval(fn: () => void, ms: number): number;
   clearInterval(id: number): void;
 }
@@ -146,17 +144,7 @@ export class AlarmClock implements Timers {
   }
 
   /** The Sleep of sleep.ts on this clock: waits `ms`, or less when `signal` aborts. */
-  readonly sleep: Sleep = (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        this.clearTimeout(id);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const id = this.setTimeout(done, ms);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+  readonly sleep: Sleep = timerSleep(this);
 
   /** Cancels every timer and releases the one-shot timer. */
   close(): void {

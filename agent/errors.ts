@@ -5,11 +5,16 @@ export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Runs `fn`, prefixing the message of anything it throws with `context`. */
+/** The error for `e` thrown while doing `context`: `context: message`, caused by `e`. */
+export function inContext(context: string, e: unknown): Error {
+  return new Error(`${context}: ${errorMessage(e)}`, { cause: e });
+}
+
+/** Runs `fn`, prefixing the message of anything it throws with `context` (see `inContext`). */
 export async function withContext<T>(context: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw new Error(`${context}: ${errorMessage(e)}`, { cause: e });
+    throw inContext(context, e);
   }
 }

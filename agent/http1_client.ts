@@ -54,6 +54,7 @@
  * http1.close();
  * ```
  */
+import { concatBytes } from "../shared/bytes.ts";
 
 /** What the client can be given. */
 export interface Http1FetchOptions {
@@ -664,14 +665,7 @@ export function createHttp1Fetch(options: Http1FetchOptions = {}): Http1Fetch {
       if (line === "") break;
       trailerBytes += line.length + 2;
     }
-    if (parts.length === 1) return parts[0];
-    const body = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      body.set(p, at);
-      at += p.length;
-    }
-    return body;
+    return parts.length === 1 ? parts[0] : concatBytes(parts, total);
   }
 
   async function readUntilEof(c: Connection): Promise<Uint8Array> {

@@ -13,6 +13,7 @@ import { gzipSync } from "node:zlib";
 import { VERSION } from "../shared/version.ts";
 import { errorMessage } from "./errors.ts";
 import { parseRetryAfter } from "./retry_after.ts";
+import { globalTimeouts, type TimeoutTimers } from "./sleep.ts";
 import type { Tokens } from "./token_source.ts";
 
 /** The ingest path, appended to SERVER_URL. */
@@ -60,19 +61,8 @@ export interface SenderOptions {
   /** The clock, for `Retry-After` dates. */
   now: () => number;
   /** Timers for the request timeout (default: the global ones; main.ts: its AlarmClock). */
-  timers?: RequestTimers;
+  timers?: TimeoutTimers;
 }
-
-/** What the sender times a request with. */
-export interface RequestTimers {
-  setTimeout(fn: () => void, ms: number): number;
-  clearTimeout(id: number): void;
-}
-
-const globalTimers: RequestTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
-  clearTimeout: (id) => clearTimeout(id),
-};
 
 /** The log ingest path, appended to SERVER_URL. */
 export const LOG_INGEST_PATH = "/api/v1/logs";
@@ -189,7 +179,7 @@ export class Sender {
     signal?: AbortSignal,
   ): Promise<Attempt> {
     const controller = new AbortController();
-    const timers = this.opts.timers ?? globalTimers;
+    const timers = this.opts.timers ?? globalTimeouts;
     const timer = timers.setTimeout(() => controller.abort(), this.opts.timeoutMs);
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -22,6 +22,7 @@
  * reported, never fails the run.
  */
 import { agentTaskFlags } from "../scripts/task_flags.ts";
+import { parseStatCpuSeconds } from "./lib/proc_cpu.ts";
 import { Counters } from "../agent/counters.ts";
 import { DeliveryLoop } from "../agent/delivery_loop.ts";
 import { metricRecord, metricRequestBody } from "../agent/metric_records.ts";
@@ -43,7 +44,6 @@ const WARM_UP_S = 25;
 const TARGET_RSS_MB = 60;
 const TARGET_CPU_S_PER_HOUR = 1;
 const LIMITS = { maxItems: 5000, maxBytes: 4 * 1024 * 1024 };
-const CLK_TCK = 100; // USER_HZ on Linux
 
 /** A large host's tick: 119 series (65 CPU, memory, load, 4 NICs, 8 disks, 8 mounts). */
 function bigBatch(host: string, i: number, startMs: number): MetricBatch {
@@ -222,11 +222,10 @@ async function usage(
   pid: number,
 ): Promise<{ cpuS: number; rssKb: number; anonKb: number; fileKb: number }> {
   const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)![1]);
   return {
-    cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK,
+    cpuS: parseStatCpuSeconds(stat)!,
     rssKb: kb("VmRSS"),
     anonKb: kb("RssAnon"),
     fileKb: kb("RssFile"),

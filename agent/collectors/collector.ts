@@ -4,7 +4,7 @@
  */
 import type { Metric } from "../../shared/metric.ts";
 import type { MetricName } from "../../shared/metric_names.ts";
-import { errorMessage } from "../errors.ts";
+import { inContext } from "../errors.ts";
 
 /** One source of metrics. `collect()` reads its source once; a seeding call may return nothing. */
 export interface Collector {
@@ -26,12 +26,45 @@ export interface CollectorDeps {
 }
 
 /**
- * The error `withContext` (errors.ts) throws: `context: message`, caused by `e`. Collectors
- * build it in a plain try/catch on their per-tick path, since the agent runs `--jitless`
- * and `withContext` costs an async call, a closure and a context string on every tick.
+ * The text of `path`, for the collector named `source`; a failure is thrown as
+ * `<source>: reading <path>: …`. Collectors use this and `parseText` rather than
+ * `withContext` on their per-tick path: the agent runs `--jitless`, and `withContext` costs an
+ * async call, a closure and a context string on every tick.
  */
-export function inContext(context: string, e: unknown): Error {
-  return new Error(`${context}: ${errorMessage(e)}`, { cause: e });
+export async function readText(
+  readFile: ReadTextFile,
+  source: string,
+  path: string,
+): Promise<string> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw inContext(`${source}: reading ${path}`, e);
+  }
+}
+
+/** `readText` then `parseText`: the parsed content of `path`. */
+export async function readParsed<T>(
+  readFile: ReadTextFile,
+  source: string,
+  path: string,
+  parse: (text: string) => T,
+): Promise<T> {
+  return parseText(source, path, await readText(readFile, source, path), parse);
+}
+
+/** `parse(text)`; a failure is thrown as `<source>: parsing <path>: …`. */
+export function parseText<T>(
+  source: string,
+  path: string,
+  text: string,
+  parse: (text: string) => T,
+): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    throw inContext(`${source}: parsing ${path}`, e);
+  }
 }
 
 /** The last time formatted, since the collectors of one tick mostly read the same millisecond. */

@@ -1,14 +1,11 @@
 /** `cpu.usage_pct` for all CPUs (`core=total`) and each logical core, from `/proc/stat`. */
 import type { Metric } from "../../shared/metric.ts";
 import { type CpuTimes, parseProcStat, type ProcStat } from "../proc/parse_proc_stat.ts";
-import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
+import { type Collector, type CollectorDeps, metricStamper, readParsed } from "./collector.ts";
 import { cpuUsagePct } from "./cpu_usage.ts";
 
 /** Where the kernel publishes CPU times. */
 export const PROC_STAT = "/proc/stat";
-
-const READING = `cpu: reading ${PROC_STAT}`;
-const PARSING = `cpu: parsing ${PROC_STAT}`;
 
 /** The core numbers in ascending order; `/proc/stat` lists them so, and then nothing is sorted. */
 function coresInOrder(cores: ReadonlyMap<number, CpuTimes>): number[] {
@@ -28,18 +25,7 @@ export class CpuCollector implements Collector {
 
   /** Reads `/proc/stat` and returns usage for every core present in both samples. */
   async collect(): Promise<Metric[]> {
-    let text: string;
-    try {
-      text = await this.deps.readFile(PROC_STAT);
-    } catch (e) {
-      throw inContext(READING, e);
-    }
-    let stat: ProcStat;
-    try {
-      stat = parseProcStat(text);
-    } catch (e) {
-      throw inContext(PARSING, e);
-    }
+    const stat: ProcStat = await readParsed(this.deps.readFile, "cpu", PROC_STAT, parseProcStat);
     const prev = this.#previous;
     this.#previous = stat;
     if (!prev) return [];

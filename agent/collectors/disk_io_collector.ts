@@ -1,15 +1,12 @@
 /** `disk.read_bytes` and `disk.write_bytes` per whole disk, in bytes per second, from `/proc/diskstats`. */
 import type { Metric } from "../../shared/metric.ts";
 import { type DiskCounters, parseDiskstats } from "../proc/parse_diskstats.ts";
-import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
+import { type Collector, type CollectorDeps, metricStamper, readParsed } from "./collector.ts";
 import { DEFAULT_DISK_DEVICES_EXCLUDE, DISKSTATS_SECTOR_BYTES } from "./defaults.ts";
 import { RateTracker } from "./rate_tracker.ts";
 
 /** Where the kernel publishes block-device counters. */
 export const PROC_DISKSTATS = "/proc/diskstats";
-
-const READING = `diskio: reading ${PROC_DISKSTATS}`;
-const PARSING = `diskio: parsing ${PROC_DISKSTATS}`;
 
 /** Reports disk throughput since the previous call; the first call seeds, a reset skips a tick. */
 export class DiskIoCollector implements Collector {
@@ -23,19 +20,13 @@ export class DiskIoCollector implements Collector {
 
   /** Reads `/proc/diskstats` and returns rates for every whole disk seen twice. */
   async collect(): Promise<Metric[]> {
-    let text: string;
-    try {
-      text = await this.deps.readFile(PROC_DISKSTATS);
-    } catch (e) {
-      throw inContext(READING, e);
-    }
+    const disks: DiskCounters[] = await readParsed(
+      this.deps.readFile,
+      "diskio",
+      PROC_DISKSTATS,
+      parseDiskstats,
+    );
     const timeMs = this.deps.now();
-    let disks: DiskCounters[];
-    try {
-      disks = parseDiskstats(text);
-    } catch (e) {
-      throw inContext(PARSING, e);
-    }
     const metric = metricStamper(this.deps.host, timeMs);
     const out: Metric[] = [];
     const seen = new Set<string>();

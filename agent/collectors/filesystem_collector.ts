@@ -10,14 +10,17 @@ import { errorMessage } from "../errors.ts";
 import { type MountInfo, parseMountinfo } from "../proc/parse_mountinfo.ts";
 import { filesystemUsage, type StatfsResult } from "../statfs/statfs.ts";
 import { StuckMountError } from "../statfs/statfs_guard.ts";
-import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
+import {
+  type Collector,
+  type CollectorDeps,
+  metricStamper,
+  parseText,
+  readText,
+} from "./collector.ts";
 import { DEFAULT_MOUNT_FILTER, type MountFilter, selectMounts } from "./select_mounts.ts";
 
 /** Where the kernel lists this process's mounts. */
 export const PROC_MOUNTINFO = "/proc/self/mountinfo";
-
-const READING = `filesystem: reading ${PROC_MOUNTINFO}`;
-const PARSING = `filesystem: parsing ${PROC_MOUNTINFO}`;
 
 /** What the filesystem collector needs beyond the common deps. */
 export interface FilesystemCollectorDeps extends CollectorDeps {
@@ -46,12 +49,7 @@ export class FilesystemCollector implements Collector {
 
   /** Reads the mount table, stats every selected mount at once and returns their usage. */
   async collect(): Promise<Metric[]> {
-    let text: string;
-    try {
-      text = await this.deps.readFile(PROC_MOUNTINFO);
-    } catch (e) {
-      throw inContext(READING, e);
-    }
+    const text = await readText(this.deps.readFile, "filesystem", PROC_MOUNTINFO);
     const mounts = this.#select(text);
     const metric = metricStamper(this.deps.host, this.deps.now());
     const fitting: MountInfo[] = [];
@@ -77,12 +75,12 @@ export class FilesystemCollector implements Collector {
   /** The mounts to report from mount-table `text`: the previous selection when `text` is unchanged. */
   #select(text: string): readonly MountInfo[] {
     if (text === this.#mountinfo) return this.#selected;
-    let selected: MountInfo[];
-    try {
-      selected = selectMounts(parseMountinfo(text), this.deps.filter ?? DEFAULT_MOUNT_FILTER);
-    } catch (e) {
-      throw inContext(PARSING, e);
-    }
+    const selected: MountInfo[] = parseText(
+      "filesystem",
+      PROC_MOUNTINFO,
+      text,
+      (t) => selectMounts(parseMountinfo(t), this.deps.filter ?? DEFAULT_MOUNT_FILTER),
+    );
     this.#mountinfo = text;
     this.#selected = selected;
     return selected;

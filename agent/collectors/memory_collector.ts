@@ -1,13 +1,10 @@
 /** `mem.total_bytes`, `mem.used_bytes` and `mem.used_pct` from `/proc/meminfo`. */
 import type { Metric } from "../../shared/metric.ts";
 import { parseMeminfoKeys } from "../proc/parse_meminfo.ts";
-import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
+import { type Collector, type CollectorDeps, metricStamper, readParsed } from "./collector.ts";
 
 /** Where the kernel publishes memory counters. */
 export const PROC_MEMINFO = "/proc/meminfo";
-
-const READING = `memory: reading ${PROC_MEMINFO}`;
-const PARSING = `memory: parsing ${PROC_MEMINFO}`;
 
 /** The only meminfo keys `memoryUsage` reads. */
 const USAGE_KEYS = ["MemTotal", "MemAvailable"] as const;
@@ -38,18 +35,12 @@ export class MemoryCollector implements Collector {
 
   /** Reads `/proc/meminfo` and returns the three memory metrics. */
   async collect(): Promise<Metric[]> {
-    let text: string;
-    try {
-      text = await this.deps.readFile(PROC_MEMINFO);
-    } catch (e) {
-      throw inContext(READING, e);
-    }
-    let usage: MemoryUsage;
-    try {
-      usage = memoryUsage(parseMeminfoKeys(text, USAGE_KEYS));
-    } catch (e) {
-      throw inContext(PARSING, e);
-    }
+    const usage: MemoryUsage = await readParsed(
+      this.deps.readFile,
+      "memory",
+      PROC_MEMINFO,
+      (t) => memoryUsage(parseMeminfoKeys(t, USAGE_KEYS)),
+    );
     const metric = metricStamper(this.deps.host, this.deps.now());
     return [
       metric("mem.total_bytes", usage.totalBytes),

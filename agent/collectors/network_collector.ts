@@ -1,15 +1,12 @@
 /** `net.bytes_in` and `net.bytes_out` per interface, in bytes per second, from `/proc/net/dev`. */
 import type { Metric } from "../../shared/metric.ts";
 import { type NetDevCounters, parseNetDev } from "../proc/parse_net_dev.ts";
-import { type Collector, type CollectorDeps, inContext, metricStamper } from "./collector.ts";
+import { type Collector, type CollectorDeps, metricStamper, readParsed } from "./collector.ts";
 import { DEFAULT_NET_EXCLUDE } from "./defaults.ts";
 import { RateTracker } from "./rate_tracker.ts";
 
 /** Where the kernel publishes interface counters. */
 export const PROC_NET_DEV = "/proc/net/dev";
-
-const READING = `network: reading ${PROC_NET_DEV}`;
-const PARSING = `network: parsing ${PROC_NET_DEV}`;
 
 /** Which interfaces to report: those matching any `include` (all when empty) and no `exclude`. */
 export interface InterfaceFilter {
@@ -49,19 +46,13 @@ export class NetworkCollector implements Collector {
 
   /** Reads `/proc/net/dev` and returns rates for every selected interface seen twice. */
   async collect(): Promise<Metric[]> {
-    let text: string;
-    try {
-      text = await this.deps.readFile(PROC_NET_DEV);
-    } catch (e) {
-      throw inContext(READING, e);
-    }
+    const counters: NetDevCounters[] = await readParsed(
+      this.deps.readFile,
+      "network",
+      PROC_NET_DEV,
+      parseNetDev,
+    );
     const timeMs = this.deps.now();
-    let counters: NetDevCounters[];
-    try {
-      counters = parseNetDev(text);
-    } catch (e) {
-      throw inContext(PARSING, e);
-    }
     const metric = metricStamper(this.deps.host, timeMs);
     const out: Metric[] = [];
     const seen = new Set<string>();

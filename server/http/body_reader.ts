@@ -6,6 +6,7 @@
  * `Content-Length` says or omits. `Content-Encoding: gzip` is decompressed on the fly and
  * the decompressed size is bounded by the same limit (a gzip bomb stops at the limit).
  */
+import { concatBytes } from "../../shared/bytes.ts";
 
 /** Why a body was refused: the HTTP status to answer and a message for the client. */
 export interface BodyError {
@@ -89,13 +90,7 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
     await reader.cancel().catch(() => {});
     throw e;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { inContext, metricStamper } from "../../../agent/collectors/collector.ts";
-import { withContext } from "../../../agent/errors.ts";
+import { metricStamper } from "../../../agent/collectors/collector.ts";
+import { inContext, withContext } from "../../../agent/errors.ts";
 
 Deno.test("inContext: the very error withContext throws: prefixed message, same cause", async () => {
   const cause = new Deno.errors.NotFound("No such file or directory: /proc/stat");
