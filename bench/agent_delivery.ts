@@ -16,7 +16,9 @@
  *    counters adds to every context switch of the measured process, and measured here it
  *    inflated the agent's CPU by about 20 %. RSS is the median of /proc/<pid>/status VmRSS
  *    every 5 s. A second agent at a 1 s interval over the same window gives the cost of one
- *    tick.
+ *    tick, and an idle Deno process (bench/lib/idle_process.ts, the agent's flags, one empty
+ *    10 s interval timer) gives the floor: what being awake every 10 s costs on this machine
+ *    before any work, so a run on a loaded VM can be read against it.
  *
  * Targets: RSS under 60 MB, under 1 s of CPU per hour at a 10 s interval. A miss is
  * reported, never fails the run.
@@ -275,11 +277,22 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   }).output();
   const slow = await start("10s");
   const fast = await start("1s");
+  const idle = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...agentTaskFlags(), "bench/lib/idle_process.ts"],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
   console.error(
     `bench:agent: warming up ${WARM_UP_S} s, then measuring two real agents for ${WINDOW_S} s…`,
   );
   await new Promise((r) => setTimeout(r, WARM_UP_S * 1000));
-  const [slow0, fast0] = [await usage(slow.child.pid), await usage(fast.child.pid)];
+  const [slow0, fast0, idle0] = [
+    await usage(slow.child.pid),
+    await usage(fast.child.pid),
+    await usage(idle.pid),
+  ];
   const rss: number[] = [];
   const anon: number[] = [];
   const file: number[] = [];
@@ -292,7 +305,13 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
     file.push(u.fileKb);
   }
   const seconds = (performance.now() - t0) / 1000;
-  const [slow1, fast1] = [await usage(slow.child.pid), await usage(fast.child.pid)];
+  const [slow1, fast1, idle1] = [
+    await usage(slow.child.pid),
+    await usage(fast.child.pid),
+    await usage(idle.pid),
+  ];
+  idle.kill("SIGTERM");
+  await idle.status;
   for (const a of [slow, fast]) {
     a.child.kill("SIGTERM");
     await a.child.status;
@@ -312,6 +331,14 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
     cpuPerHour < TARGET_CPU_S_PER_HOUR ? "PASS (< 1 s)" : "MISS (target < 1 s)",
     `${slowCpu.toFixed(3)} s of CPU in ${seconds.toFixed(0)} s × 3600/${seconds.toFixed(0)} ` +
       `(${source})`,
+  );
+  const floorPerHour = (idle1.cpuS - idle0.cpuS) * 3600 / seconds;
+  row(
+    "floor: idle Deno process waking every 10 s",
+    `${floorPerHour.toFixed(2)} s/h`,
+    `agent's own share ≈ ${(cpuPerHour - floorPerHour).toFixed(2)} s/h`,
+    "bench/lib/idle_process.ts (one empty 10 s interval timer) with the agent task's flags, " +
+      "same window, same source: what being awake at a 10 s cadence costs here before any work",
   );
   row(
     "real agent at 10 s: steady RSS",
