@@ -55,6 +55,7 @@
  * ```
  */
 import { concatBytes } from "../shared/bytes.ts";
+import { errorMessage } from "./errors.ts";
 
 /** What the client can be given. */
 export interface Http1FetchOptions {
@@ -287,11 +288,6 @@ class Http1Response extends Response {
   override get headers(): Headers {
     return this.#headers ??= new Headers(this.#pairs);
   }
-}
-
-/** The message of anything thrown. */
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** EOF or a reset: what a server closing an idle connection looks like to the next request. */
@@ -554,7 +550,7 @@ export function createHttp1Fetch(options: Http1FetchOptions = {}): Http1Fetch {
     try {
       conn = await connect(url);
     } catch (e) {
-      throw new Error(CONNECT_ERROR_PREFIX + messageOf(e), { cause: e });
+      throw new Error(CONNECT_ERROR_PREFIX + errorMessage(e), { cause: e });
     }
     const tls = conn as Partial<Deno.TlsConn>;
     if (typeof tls.handshake === "function") {
@@ -564,7 +560,7 @@ export function createHttp1Fetch(options: Http1FetchOptions = {}): Http1Fetch {
         try {
           conn.close();
         } catch { /* closed */ }
-        throw new Error(CONNECT_ERROR_PREFIX + messageOf(e), { cause: e });
+        throw new Error(CONNECT_ERROR_PREFIX + errorMessage(e), { cause: e });
       }
     }
     return conn;
@@ -696,8 +692,8 @@ export function createHttp1Fetch(options: Http1FetchOptions = {}): Http1Fetch {
         if (n < bytes.length) await writeAll(c.conn, bytes.subarray(n));
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
-        if (reused) throw new StaleConnection(messageOf(e), { cause: e });
-        throw new Error(`http1: writing the request failed: ${messageOf(e)}`, { cause: e });
+        if (reused) throw new StaleConnection(errorMessage(e), { cause: e });
+        throw new Error(`http1: writing the request failed: ${errorMessage(e)}`, { cause: e });
       }
       let out: [Response, boolean];
       try {
@@ -705,10 +701,10 @@ export function createHttp1Fetch(options: Http1FetchOptions = {}): Http1Fetch {
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         if (reused && c.received === 0 && isClosedOrReset(e)) {
-          throw new StaleConnection(messageOf(e), { cause: e });
+          throw new StaleConnection(errorMessage(e), { cause: e });
         }
         if (e instanceof Error && e.message.startsWith("http1: ")) throw e;
-        throw new Error(`http1: reading the response failed: ${messageOf(e)}`, { cause: e });
+        throw new Error(`http1: reading the response failed: ${errorMessage(e)}`, { cause: e });
       }
       // An abort that fired while the last read completed still wins: the caller gave up.
       if (signal?.aborted) throw signal.reason;

@@ -25,6 +25,7 @@
  */
 import { agentTaskFlags } from "../scripts/task_flags.ts";
 import { parseStatCpuSeconds } from "./lib/proc_cpu.ts";
+import { percentile } from "./lib/stats.ts";
 import { Counters } from "../agent/counters.ts";
 import { DeliveryLoop } from "../agent/delivery_loop.ts";
 import { metricRecord, metricRequestBody } from "../agent/metric_records.ts";
@@ -238,10 +239,18 @@ async function usage(
 const agentTaskArgs = () => ["run", ...agentTaskFlags(), "agent/main.ts"];
 
 /** The median of kB samples, in MB with one decimal. */
-function medianMb(kb: number[]): string {
-  const sorted = [...kb].sort((a, b) => a - b);
-  return (sorted[Math.floor(sorted.length / 2)] / 1024).toFixed(1);
-}
+const medianMb = (kb: readonly number[]) => (percentile(kb, 50) / 1024).toFixed(1);
+
+/** `deno <args>` from the checkout, quiet but for its errors. */
+const spawnDeno = (args: string[], env?: Record<string, string>) =>
+  new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env,
+    stdin: "null",
+    stdout: "null",
+    stderr: "inherit",
+  });
 
 async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   const { server, stats, url } = fakeServer();
@@ -249,43 +258,24 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   const start = (interval: string) =>
     Deno.makeTempDir({ prefix: "bench-agent-" }).then((dir) => ({
       dir,
-      child: new Deno.Command(Deno.execPath(), {
-        args,
-        cwd: ROOT,
-        env: {
-          SERVER_URL: url.href,
-          AGENT_TOKEN: SECRET,
-          AGENT_HOST: `bench-${interval}`,
-          AGENT_STATE_DIR: dir,
-          COLLECT_INTERVAL: interval,
-          LOG_LEVEL: "warn",
-        },
-        stdin: "null",
-        stdout: "null",
-        stderr: "inherit",
+      child: spawnDeno(args, {
+        SERVER_URL: url.href,
+        AGENT_TOKEN: SECRET,
+        AGENT_HOST: `bench-${interval}`,
+        AGENT_STATE_DIR: dir,
+        COLLECT_INTERVAL: interval,
+        LOG_LEVEL: "warn",
       }).spawn(),
     }));
   // Deno transpiles the agent's TypeScript on its first run from a checkout and keeps what
   // that took (about 12 MB more resident memory for the process's life): the agent runs
   // once to fill the cache, as it has by the time an operator's agent runs for hours.
-  await new Deno.Command(Deno.execPath(), {
-    args: [...args, "--help"],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).output();
+  await spawnDeno([...args, "--help"]).output();
   const slow = await start("10s");
   const fast = await start("1s");
-  const idle = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...agentTaskFlags(), "bench/lib/idle_process.ts"],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+  const idle = spawnDeno(["run", ...agentTaskFlags(), "bench/lib/idle_process.ts"]).spawn();
   console.error(
-    `bench:agent: warming up ${WARM_UP_S} s, then measuring two real agents for ${WINDOW_S} s…`,
+    `bench:agent: warming up ${WARM_UP_S} s, then measuring two real agents and the idle floor for ${WINDOW_S} s…`,
   );
   await new Promise((r) => setTimeout(r, WARM_UP_S * 1000));
   const [slow0, fast0, idle0] = [
@@ -323,8 +313,7 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
   const cpuPerHour = slowCpu * 3600 / seconds;
   const source = "utime+stime of /proc/<pid>/stat, printed in 10 ms units";
   const perTickMs = fastCpu * 1000 / seconds;
-  const sorted = [...rss].sort((a, b) => a - b);
-  const rssMb = sorted[Math.floor(sorted.length / 2)] / 1024;
+  const rssMb = percentile(rss, 50) / 1024;
   row(
     "real agent at 10 s: CPU time per hour",
     `${cpuPerHour.toFixed(2)} s/h`,
@@ -345,7 +334,7 @@ async function realAgents(): Promise<{ rssMb: number; cpuPerHour: number }> {
     `${rssMb.toFixed(1)} MB`,
     rssMb < TARGET_RSS_MB ? "PASS (< 60 MB)" : "MISS (target < 60 MB)",
     `median VmRSS of ${rss.length} samples every 5 s; max ${
-      (sorted.at(-1)! / 1024).toFixed(1)
+      (Math.max(...rss) / 1024).toFixed(1)
     } MB; medians: anonymous ${medianMb(anon)} MB, file-backed ${medianMb(file)} MB`,
   );
   row(

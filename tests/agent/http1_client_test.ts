@@ -34,6 +34,19 @@ function client(options?: Http1FetchOptions): Http1Fetch {
   return timed;
 }
 
+/** Runs `fn` with a fresh client (see `client`), closed afterwards whatever happens. */
+async function withClient(
+  fn: (http1: Http1Fetch) => Promise<void>,
+  options?: Http1FetchOptions,
+): Promise<void> {
+  const http1 = client(options);
+  try {
+    await fn(http1);
+  } finally {
+    http1.close();
+  }
+}
+
 /** What `promise` rejects with; fails when it resolves, or does neither within 5 s. */
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   let settled = false;
@@ -91,8 +104,7 @@ Deno.test("http1: a POST with a gzip body and headers arrives intact; status, he
     headers.append("X-Multi", "b");
     return new Response(JSON.stringify({ ingested: 1 }), { status: 202, headers });
   }, async (url, received) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       const res = await http1(new URL("/api/v1/metrics?x=1", url), {
         method: "POST",
         body,
@@ -122,9 +134,7 @@ Deno.test("http1: a POST with a gzip body and headers arrives intact; status, he
       assert.equal(r.headers.get("content-length"), String(body.length));
       assert.deepEqual(r.body, body);
       assert.equal(decoder.decode(gunzipSync(r.body)), json);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -135,8 +145,7 @@ Deno.test("http1: sequential requests reuse one connection; Retry-After of a 503
         ? new Response('{"error":"busy"}', { status: 503, headers: { "Retry-After": "7" } })
         : new Response(null, { status: 204 }),
     async (url, received) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         const first = await http1(url, { method: "POST", body: "one" });
         assert.equal(first.status, 204);
         assert.equal(first.body, null);
@@ -152,17 +161,14 @@ Deno.test("http1: sequential requests reuse one connection; Retry-After of a 503
           ["GET", ""],
         ]);
         assert.equal(new Set(received.map((r) => r.port)).size, 1, "one connection");
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
 
 Deno.test("http1: concurrent requests wait their turn on the one connection", async () => {
   await withServe((n) => new Response(`answer ${n}`), async (url, received) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       const answers = await Promise.all(
         [0, 1, 2].map(async (i) => {
           const res = await http1(url, { method: "POST", body: `request ${i}` });
@@ -176,9 +182,7 @@ Deno.test("http1: concurrent requests wait their turn on the one connection", as
         "request 2",
       ]);
       assert.equal(new Set(received.map((r) => r.port)).size, 1, "one connection");
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -189,8 +193,7 @@ Deno.test("http1: the Sender works over it (sent; 503 → retry with Retry-After
         ? Response.json({ ingested: 1 }, { status: 202 })
         : Response.json({ error: "later" }, { status: 503, headers: { "Retry-After": "30" } }),
     async (url, received) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         const sender = new Sender({
           serverUrl: url,
           tokens: new TokenSources({ secret: "0123456789abcdef0123456789abcdef", now: Date.now })
@@ -210,9 +213,7 @@ Deno.test("http1: the Sender works over it (sent; 503 → retry with Retry-After
         });
         assert.equal(decoder.decode(gunzipSync(received[0].body)), '{"id":"b-1"}');
         assert.equal(received[0].headers.get("content-encoding"), "gzip");
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -373,17 +374,14 @@ Deno.test("http1: a chunked response is decoded (extensions and trailers ignored
       "5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\n"
     ),
     async (server) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         for (let i = 0; i < 2; i++) {
           const res = await http1(server.url, { method: "POST", body: "x" });
           assert.equal(res.status, 200);
           assert.equal(await res.text(), "hello 0123456789");
         }
         assert.equal(server.connections, 1, "kept after a chunked body");
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -432,15 +430,12 @@ Deno.test("http1: 100 Continue (and 103) before the real response are skipped", 
       "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"
     ),
     async (server) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         const res = await http1(server.url, { method: "POST", body: "x" });
         assert.equal(res.status, 202);
         assert.equal(res.headers.get("link"), null);
         assert.equal(await res.text(), "ok");
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -452,15 +447,12 @@ Deno.test("http1: Connection: close → the next request opens a new connection"
     await send(conn, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\na");
     if (index === 0) closedByClient.resolve(await read() === null);
   }, async (server) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       assert.equal(await (await http1(server.url, { method: "POST", body: "1" })).text(), "a");
       assert.ok(await within(closedByClient.promise, "the client closes the first connection"));
       assert.equal(await (await http1(server.url, { method: "POST", body: "2" })).text(), "a");
       assert.deepEqual(server.requests.map((r) => [r.conn, r.body]), [[0, "1"], [1, "2"]]);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -469,14 +461,11 @@ Deno.test("http1: HTTP/1.0 without keep-alive is not reused; with keep-alive it 
     await withRawServer(
       answering(() => `HTTP/1.0 200 OK\r\n${connection}Content-Length: 1\r\n\r\na`),
       async (server) => {
-        const http1 = client();
-        try {
+        await withClient(async (http1) => {
           await (await http1(server.url, { method: "POST", body: "1" })).text();
           await (await http1(server.url, { method: "POST", body: "2" })).text();
           assert.equal(server.connections, expected, JSON.stringify(connection));
-        } finally {
-          http1.close();
-        }
+        });
       },
     );
   }
@@ -489,14 +478,11 @@ Deno.test("http1: a body without length runs until EOF; the connection is not re
     await send(conn, "the end");
     // Returning closes the connection: the end of the body.
   }, async (server) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       assert.equal(await (await http1(server.url, { method: "POST" })).text(), "until the end");
       assert.equal(await (await http1(server.url, { method: "POST" })).text(), "until the end");
       assert.equal(server.connections, 2);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -512,8 +498,7 @@ Deno.test("http1: an idle connection the server closed is retried once on a fres
     }
     while (await read() !== null) await send(conn, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
   }, async (server) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       assert.equal(await (await http1(server.url, { method: "POST", body: "first" })).text(), "0");
       await closedIdle.promise;
       await new Promise((r) => setTimeout(r, 20)); // let the FIN arrive
@@ -523,9 +508,7 @@ Deno.test("http1: an idle connection the server closed is retried once on a fres
         1,
         "second",
       ]]);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -533,17 +516,14 @@ Deno.test("http1: a fresh connection closed before any response is an error (no 
   await withRawServer(async (_conn, _i, read) => {
     await read(); // and close without answering
   }, async (server) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       const e = await rejection(http1(server.url, { method: "POST", body: "x" }));
       assert.ok(e instanceof Error);
       assert.match(e.message, /closed the connection before responding|reset/i);
       assert.doesNotMatch(e.message, SENDER_CONNECT_ERROR);
       assert.equal(server.connections, 1);
       assert.equal(server.requests.length, 1);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -573,8 +553,7 @@ Deno.test("http1: malformed or refused answers reject, naming what was wrong, an
       await send(conn, answer);
       closed.resolve(await read() === null);
     }, async (server) => {
-      const http1 = client({ maxHeaderBytes: 1024, maxBodyBytes });
-      try {
+      await withClient(async (http1) => {
         const e = await rejection(http1(server.url, { method: "POST", body: "x" }));
         assert.ok(e instanceof Error, String(e));
         assert.match(e.message, expected, JSON.stringify(answer));
@@ -582,9 +561,7 @@ Deno.test("http1: malformed or refused answers reject, naming what was wrong, an
         assert.ok(
           await within(closed.promise, `connection closed after ${JSON.stringify(answer)}`),
         );
-      } finally {
-        http1.close();
-      }
+      }, { maxHeaderBytes: 1024, maxBodyBytes });
     });
   }
 });
@@ -593,13 +570,10 @@ Deno.test("http1: oversize response headers → error", async () => {
   await withRawServer(
     answering(() => "HTTP/1.1 200 OK\r\n" + "X-Filler: 0123456789\r\n".repeat(4000) + "\r\n"),
     async (server) => {
-      const http1 = client(); // default limit: 64 KiB; this head is ~92 KB
-      try {
+      await withClient(async (http1) => { // default limit: 64 KiB; this head is ~92 KB
         const e = await rejection(http1(server.url, { method: "POST", body: "x" }));
         assert.match((e as Error).message, /response head larger than 65536 bytes/);
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -608,8 +582,7 @@ Deno.test("http1: connection refused → 'tcp connect error: …', as the Sender
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  const http1 = client();
-  try {
+  await withClient(async (http1) => {
     const e = await rejection(http1(`http://127.0.0.1:${port}/x`, { method: "POST", body: "x" }));
     assert.ok(e instanceof Error);
     assert.ok(e.message.startsWith(CONNECT_ERROR_PREFIX), e.message);
@@ -629,17 +602,14 @@ Deno.test("http1: connection refused → 'tcp connect error: …', as the Sender
     const outcome = await sender.send({ id: "b", host: "h", body: encoder.encode("{}") });
     assert.equal(outcome.kind, "retry");
     assert.equal(outcome.kind === "retry" && outcome.notStored, true);
-  } finally {
-    http1.close();
-  }
+  });
 });
 
 Deno.test("http1: an aborted signal rejects at once with its reason, without connecting", async () => {
   await withRawServer(
     answering(() => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
     async (server) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         const controller = new AbortController();
         controller.abort();
         const e = await rejection(http1(server.url, { method: "POST", signal: controller.signal }));
@@ -650,9 +620,7 @@ Deno.test("http1: an aborted signal rejects at once with its reason, without con
         assert.equal(e2, reason);
         await new Promise((r) => setTimeout(r, 20));
         assert.equal(server.connections, 0);
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -671,8 +639,7 @@ Deno.test("http1: an abort mid-request rejects with AbortError and closes the co
     gotRequest.resolve(); // and never answer
     serverSawClose.resolve(await read() === null);
   }, async (server) => {
-    const http1 = client();
-    try {
+    await withClient(async (http1) => {
       const controller = new AbortController();
       const pending = rejection(http1(server.url, { method: "POST", signal: controller.signal }));
       await gotRequest.promise;
@@ -685,9 +652,7 @@ Deno.test("http1: an abort mid-request rejects with AbortError and closes the co
       const res = await http1(server.url, { method: "POST", signal: new AbortController().signal });
       assert.equal(res.status, 200);
       assert.equal(server.connections, 2);
-    } finally {
-      http1.close();
-    }
+    });
   });
 });
 
@@ -695,8 +660,7 @@ Deno.test("http1: header injection, bad names and unsupported inputs are refused
   await withRawServer(
     answering(() => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
     async (server) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         const refused: [string, Parameters<typeof http1>][] = [
           ["CR LF in a value", [server.url, { headers: { "X-A": "1\r\nInjected: yes" } }]],
           ["LF in a value", [server.url, { headers: { "X-A": "1\nInjected: yes" } }]],
@@ -716,9 +680,7 @@ Deno.test("http1: header injection, bad names and unsupported inputs are refused
         }
         await new Promise((r) => setTimeout(r, 20));
         assert.equal(server.connections, 0);
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -727,8 +689,7 @@ Deno.test("http1: a caller's Host and Content-Length are replaced by the client'
   await withRawServer(
     answering(() => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
     async (server) => {
-      const http1 = client();
-      try {
+      await withClient(async (http1) => {
         await http1(server.url, {
           method: "post",
           body: "abc",
@@ -740,9 +701,7 @@ Deno.test("http1: a caller's Host and Content-Length are replaced by the client'
           `POST /ingest HTTP/1.1\r\nHost: ${server.url.host}\r\nx-b: b\r\nContent-Length: 3`,
         );
         assert.equal(server.requests[0].body, "abc");
-      } finally {
-        http1.close();
-      }
+      });
     },
   );
 });
@@ -847,11 +806,7 @@ Deno.test({
   fn: async () => {
     const tls = await selfSigned();
     await withServe((n) => new Response(`tls ${n}`, { status: 202 }), async (url, received) => {
-      const http1 = client({
-        connect: (u) =>
-          Deno.connectTls({ hostname: u.hostname, port: Number(u.port), caCerts: [tls.cert] }),
-      });
-      try {
+      await withClient(async (http1) => {
         for (let i = 0; i < 2; i++) {
           const res = await http1(new URL("/api/v1/metrics", url), {
             method: "POST",
@@ -862,9 +817,10 @@ Deno.test({
         }
         assert.deepEqual(received.map((r) => decoder.decode(r.body)), ["secret 0", "secret 1"]);
         assert.equal(new Set(received.map((r) => r.port)).size, 1, "one connection");
-      } finally {
-        http1.close();
-      }
+      }, {
+        connect: (u) =>
+          Deno.connectTls({ hostname: u.hostname, port: Number(u.port), caCerts: [tls.cert] }),
+      });
 
       // Without the CA the handshake fails: a connect error, nothing was sent.
       const untrusting = client();
