@@ -48,6 +48,7 @@ import { openPosixOneShot } from "./posix_timer.ts";
 import { createHttp1Fetch, type Http1Fetch } from "./http1_client.ts";
 import { openLibcMadvise, releaseExecutablePages } from "./executable_pages.ts";
 import { ProcReader } from "./proc/proc_reader.ts";
+import { openGzipSync } from "./gzip.ts";
 import { Sender } from "./sender.ts";
 import { type Sleep, sleep } from "./sleep.ts";
 import { denoSpoolFs } from "./spool/deno_spool_fs.ts";
@@ -312,6 +313,7 @@ async function runAgent(
     timeoutMs: config.sendTimeoutMs,
     now: Date.now,
     timers: clock,
+    gzipSync: openGzipSync(logger).gzipSync,
   });
   // Log files (LOG_PATHS): entries travel through the same spool and sender as metrics; a
   // file's checkpoint advances only when the spool completes its records (after the 2xx).

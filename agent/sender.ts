@@ -9,9 +9,9 @@
  * const outcome = await sender.send({ id, host, body }); // { kind: "sent" | "retry" | "rejected", … }
  * ```
  */
-import { gzipSync } from "node:zlib";
 import { VERSION } from "../shared/version.ts";
 import { errorMessage } from "./errors.ts";
+import { gzip, type GzipSync } from "./gzip.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { globalTimeouts, type TimeoutTimers } from "./sleep.ts";
 import type { Tokens } from "./token_source.ts";
@@ -62,6 +62,8 @@ export interface SenderOptions {
   now: () => number;
   /** Timers for the request timeout (default: the global ones; main.ts: its AlarmClock). */
   timers?: TimeoutTimers;
+  /** Compresses a body at once (default: node:zlib; main.ts: libz over FFI, see gzip.ts). */
+  gzipSync?: GzipSync;
 }
 
 /** The log ingest path, appended to SERVER_URL. */
@@ -70,22 +72,6 @@ export const LOG_INGEST_PATH = "/api/v1/logs";
 /** `${SERVER_URL}/api/v1/metrics` (or `/api/v1/logs`), keeping any path prefix SERVER_URL has. */
 export function ingestUrl(serverUrl: URL, kind: "metrics" | "logs" = "metrics"): string {
   return serverUrl.href.replace(/\/+$/, "") + (kind === "logs" ? LOG_INGEST_PATH : INGEST_PATH);
-}
-
-/** Bodies up to this size are compressed in one synchronous zlib call. */
-export const GZIP_SYNC_MAX_BYTES = 256 * 1024;
-
-/**
- * gzip. A live batch (a few KiB) goes through zlib at once: measured at about 0.15 ms of
- * CPU against 0.7 ms through a CompressionStream, whose stream machinery costs more than
- * the compression. Larger bodies (merged backlog requests, up to 4 MiB) go through a
- * CompressionStream, which does not hold the event loop while it works.
- */
-export async function gzip(data: Uint8Array): Promise<Uint8Array> {
-  if (data.length <= GZIP_SYNC_MAX_BYTES) return new Uint8Array(gzipSync(data));
-  const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 async function serverMessage(res: Response): Promise<string> {
@@ -128,7 +114,7 @@ export class Sender {
 
   /** Sends one request; `signal` (shutdown) and the timeout both abort it. */
   async send(req: OutgoingRequest, signal?: AbortSignal): Promise<SendOutcome> {
-    const body = await gzip(req.body);
+    const body = await gzip(req.body, this.opts.gzipSync);
     const tokens = this.opts.tokens(req.host);
     let res = await this.#post(this.#urls[req.kind ?? "metrics"], body, tokens, signal);
     if (res instanceof Response && res.status === 401) {

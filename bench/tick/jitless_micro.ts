@@ -4,7 +4,8 @@
  * ones `deno bench` shows) are what the agent's CPU per hour is made of.
  *
  * Each `/proc` parser runs over the real file of this machine (read once), then one full
- * `registry.collectAll()` is timed as built by real_registry.ts. Figures are µs per call,
+ * `registry.collectAll()` is timed as built by real_registry.ts, and one real tick's request
+ * body is gzip'd by each engine (agent/gzip.ts). Figures are µs per call,
  * the median of 5 rounds of `iterations` calls after 50 warm-ups.
  *
  * Run (from the repository root):
@@ -17,6 +18,9 @@ import { parseMountinfo } from "../../agent/proc/parse_mountinfo.ts";
 import { parseNetDev } from "../../agent/proc/parse_net_dev.ts";
 import { parseProcStat } from "../../agent/proc/parse_proc_stat.ts";
 import { realTickRegistry } from "./real_registry.ts";
+import { nodeGzipSync } from "../../agent/gzip.ts";
+import { LibzGzip } from "../../agent/libz_gzip.ts";
+import { metricRecord } from "../../agent/metric_records.ts";
 
 const WARM_UPS = 50;
 const ROUNDS = 5;
@@ -70,6 +74,13 @@ const rows: Array<[string, number]> = [
 ];
 const registry = await realTickRegistry();
 rows.push(["registry.collectAll()", await timeAsync(() => registry.collectAll())]);
+// A live request body: one real tick's batch as the spool stores it, gzip'd both ways.
+const metrics = await registry.collectAll();
+const { payload } = metricRecord({ id: "bench", host: "bench", metrics });
+const libz = LibzGzip.open();
+rows.push([`gzip ${payload.length} B node:zlib`, timeSync(() => nodeGzipSync(payload))]);
+rows.push([`gzip ${payload.length} B libz`, timeSync(() => libz.gzip(payload))]);
+libz.close();
 
 console.log(`per call, median of ${ROUNDS} rounds of ${iterations} after ${WARM_UPS} warm-ups:`);
 for (const [name, us] of rows) console.log(`  ${name.padEnd(24)} ${us.toFixed(1).padStart(8)} µs`);

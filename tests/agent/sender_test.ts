@@ -1,6 +1,7 @@
 /** The sender against a real HTTP server on 127.0.0.1 (no fetch mock). */
 import assert from "node:assert/strict";
-import { gzip, ingestUrl, Sender } from "../../agent/sender.ts";
+import { gzip } from "../../agent/gzip.ts";
+import { ingestUrl, Sender } from "../../agent/sender.ts";
 import { TokenSource, TokenSources } from "../../agent/token_source.ts";
 import { verifyToken } from "../../shared/jwt.ts";
 import type { MetricBatch } from "../../shared/metric.ts";
