@@ -8,7 +8,7 @@ import type { Counters } from "./counters.ts";
 import { errorMessage } from "./errors.ts";
 import type { Sleep } from "./sleep.ts";
 
-/** Where collected batches go; `push` resolves once the batch is stored (spooled durably). */
+/** Where collected batches go; `push` resolves once the batch is spooled (see the spool's fsync policy). */
 export interface BatchSink {
   push(batch: MetricBatch): Promise<void>;
 }

@@ -40,6 +40,7 @@ export interface DeliverySpool {
   complete(claim: Claim): Promise<void>;
   release(claim: Claim): Promise<void>;
   split(claim: Claim): Promise<void>;
+  syncPending(): Promise<void>;
   waitForAppend(signal?: AbortSignal): Promise<void>;
   stats(): SpoolStats;
 }
@@ -247,6 +248,8 @@ export class DeliveryLoop {
         counters.inc("send_failures_total", {
           reason: outcome.unauthorized ? "unauthorized" : outcome.status ? "status" : "network",
         });
+        // The batch has to wait: make it durable (the spool defers fdatasync until then).
+        await spool.syncPending();
         if (outcome.notStored) await spool.release(claim);
         return outcome;
     }

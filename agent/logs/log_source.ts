@@ -39,7 +39,7 @@ export interface OutgoingLogBatch {
   payload: Uint8Array;
 }
 
-/** Where batches go; `push` resolves once the batch is stored durably (spooled). */
+/** Where batches go; `push` resolves once the batch is spooled (see the spool's fsync policy). */
 export interface LogSink {
   push(batch: OutgoingLogBatch): Promise<void>;
 }

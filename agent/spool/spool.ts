@@ -13,9 +13,24 @@
  *   previous version (replaced atomically on every write) is read once and removed.
  * - `LOCK`: held (flock) while an agent uses the spool, so two agents never share one.
  *
- * Durability (the fsync policy): an append resolves only after the frame is written and
- * fdatasync'ed, so a batch the collect loop handed over survives a crash of the agent and
- * of the machine. The checkpoint is advanced only once the server has answered 2xx (or
+ * Durability (the fsync policy): an append resolves once the frame is written, so a batch
+ * the collect loop handed over survives a crash of the agent (`kill -9`: the page cache
+ * outlives the process). Against a crash of the machine (power loss, kernel panic), appended
+ * frames are fdatasync'ed as soon as a batch has to wait ("deferred", the default):
+ * - an append while other records are pending (the server is away or slow) is synced before
+ *   it resolves, which also makes every earlier frame durable;
+ * - a failed delivery attempt syncs what is unsynced (`syncPending()`, called by the
+ *   delivery loop), as do a segment that is full and `close()` while records are pending.
+ * Only the newest record can be pending and unsynced, and only when it was appended alone,
+ * so every claim written to the checkpoint (below) names synced records. A checkpoint that
+ * reaches the disk ahead of the frames it acknowledges (writeback order is the kernel's)
+ * is harmless: the next seq is counted past it at open, and those records were delivered.
+ * So in the steady state, where each batch is acknowledged a few milliseconds after it is
+ * appended, no fdatasync is paid at all; what a machine crash can take is the one batch whose
+ * first request is in flight (at most SEND_TIMEOUT, or one interval), which the server
+ * usually holds already; every batch that waits for a server that is away is durable.
+ * ("always" syncs every append, "never" none: for benchmarks that compare.)
+ * The checkpoint is advanced only once the server has answered 2xx (or
  * refused the batch for good), and written as one frame appended to `checkpoint.log`:
  * - before every request that claims records (a merge, a solo mark, a split), and at open:
  *   appended and fdatasync'ed before the request goes, so a claim survives even a power
@@ -73,6 +88,12 @@ export function defaultSegmentBytes(maxBytes: number): number {
   return Math.min(8 * 1024 * 1024, Math.max(4096, Math.floor(maxBytes / 32)));
 }
 
+/**
+ * When appended frames are fdatasync'ed: "deferred" (the agent's policy, see the module
+ * comment), "always" (every append), "never" (a reference for benchmarks).
+ */
+export type AppendSync = "deferred" | "always" | "never";
+
 /** What the spool needs. */
 export interface SpoolOptions {
   /** The spool directory; created when missing. */
@@ -82,8 +103,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** Bytes after which a new segment is started; default `defaultSegmentBytes(maxBytes)`. */
   segmentBytes?: number;
-  /** fdatasync every append (default true); false only for benchmarks that compare. */
-  syncAppends?: boolean;
+  /** When appends are fdatasync'ed (default "deferred", see the fsync policy above). */
+  appendSync?: AppendSync;
   cacheBytes?: number;
   /** How long opening waits for another process to release the spool (default 2 s). */
   lockTimeoutMs?: number;
@@ -189,7 +210,8 @@ export class Spool {
   readonly #o: Required<Omit<SpoolOptions, "segmentBytes">> & { segmentBytes: number };
   #segments: Segment[] = [];
   #index = new Map<number, Entry>();
-  #active: { segment: Segment; file: AppendFile } | null = null;
+  /** The segment appended to; `unsynced` while it holds frames not yet fdatasync'ed. */
+  #active: { segment: Segment; file: AppendFile; unsynced: boolean } | null = null;
   #nextSeq = 1;
   #merged: MergedClaim | null = null;
   #pending = 0;
@@ -206,7 +228,7 @@ export class Spool {
 
   private constructor(opts: SpoolOptions) {
     this.#o = {
-      syncAppends: true,
+      appendSync: "deferred",
       cacheBytes: DEFAULT_CACHE_BYTES,
       lockTimeoutMs: LOCK_TIMEOUT_MS,
       checkpointCompactBytes: DEFAULT_COMPACT_AFTER_BYTES,
@@ -433,6 +455,23 @@ export class Spool {
     await this.#log!.write(this.#checkpoint(), claim);
   }
 
+  /** fdatasync of the active segment when it holds unsynced frames. */
+  async #syncActive(): Promise<void> {
+    const active = this.#active;
+    if (!active?.unsynced) return;
+    await active.file.sync();
+    active.unsynced = false;
+  }
+
+  /**
+   * Makes every pending record durable against a machine crash (fdatasync, when any frame is
+   * unsynced). The delivery loop calls it when a request fails, so a batch that has to
+   * wait for the server never waits unsynced.
+   */
+  syncPending(): Promise<void> {
+    return this.#exclusive(() => this.#pending > 0 ? this.#syncActive() : Promise.resolve());
+  }
+
   async #removeFinishedSegments(): Promise<void> {
     const keep: Segment[] = [];
     let removed = false;
@@ -495,7 +534,7 @@ export class Spool {
 
   // ---------------------------------------------------------------- append
 
-  /** Appends a record durably (see the fsync policy above); drops the oldest first when full. */
+  /** Appends a record (synced per the fsync policy above); drops the oldest first when full. */
   append(rec: NewRecord): Promise<AppendResult> {
     return this.#exclusive(() => this.#append(rec));
   }
@@ -519,6 +558,9 @@ export class Spool {
     }
     await this.#makeRoom(frame.length);
     if (this.#active && this.#active.segment.size + frame.length > segmentBytes) {
+      // A full segment is never appended to again: it closes durable, so a machine crash
+      // can tear only the newest segment's end.
+      await this.#syncActive();
       this.#closeActive();
     }
     if (!this.#active) {
@@ -535,12 +577,20 @@ export class Spool {
       const file = await fs.openAppend(`${dir}/${name}`);
       await fs.syncDir(dir);
       this.#segments.push(segment);
-      this.#active = { segment, file };
+      this.#active = { segment, file, unsynced: false };
     }
-    const { segment, file } = this.#active;
+    const active = this.#active;
+    const { segment, file } = active;
     try {
       await file.write(frame);
-      if (this.#o.syncAppends) await file.sync();
+      const policy = this.#o.appendSync;
+      // Deferred: a record appended while others wait will wait too, so it is synced now
+      // (with every frame before it); one appended alone goes at once and is synced only
+      // if its request fails (syncPending).
+      if (policy === "always" || (policy === "deferred" && !solo)) {
+        await file.sync();
+        active.unsynced = false;
+      } else if (policy === "deferred") active.unsynced = true;
     } catch (e) {
       // Never append after a partial frame: cut it off, and start a new segment next time.
       this.#closeActive();
@@ -840,9 +890,20 @@ export class Spool {
     });
   }
 
-  /** Waits for operations under way, closes the files and releases the lock. */
+  /**
+   * Waits for operations under way, makes pending records durable (a failure to is logged:
+   * they survive all but a machine crash), closes the files and releases the lock.
+   */
   close(): Promise<void> {
-    return this.#exclusive(() => {
+    return this.#exclusive(async () => {
+      if (this.#pending > 0) {
+        await this.#syncActive().catch((e) =>
+          this.#o.logger.error("spool: could not sync pending batches at close", {
+            error: errorMessage(e),
+            pending_batches: this.#pending,
+          })
+        );
+      }
       this.#closeActive();
       this.#log?.close();
       this.#log = null;
@@ -850,7 +911,6 @@ export class Spool {
       this.#lock = null;
       this.#closed = true;
       for (const wake of [...this.#waiters]) wake();
-      return Promise.resolve();
     });
   }
 }

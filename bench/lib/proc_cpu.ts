@@ -79,3 +79,41 @@ export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): CpuSnapshot {
     postgres: d(a.postgres, b.postgres),
   };
 }
+
+/**
+ * The runtime of every live thread of `pid` in nanoseconds, by thread id, from the first
+ * field of `/proc/<pid>/task/<tid>/schedstat` (the scheduler's exact sum, where
+ * `/proc/<pid>/stat` prints 10 ms units). A thread that exits takes its share with it, so
+ * compare two readings with `threadCpuSeconds`. Null where it cannot be read.
+ */
+export function threadRuntimesNs(pid: number): Map<number, number> | null {
+  const out = new Map<number, number>();
+  try {
+    for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+      try {
+        const first = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/schedstat`)
+          .split(" ")[0];
+        out.set(Number(entry.name), Number(first));
+      } catch {
+        continue; // exited meanwhile
+      }
+    }
+  } catch {
+    return null;
+  }
+  return out;
+}
+
+/**
+ * CPU seconds between two readings of `threadRuntimesNs`; null when a thread of the first
+ * is gone by the second (its runtime is then lost, so the exact figure is not whole).
+ */
+export function threadCpuSeconds(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+): number | null {
+  let ns = 0;
+  for (const [tid, t1] of after) ns += t1 - (before.get(tid) ?? 0);
+  for (const tid of before.keys()) if (!after.has(tid)) return null;
+  return ns / 1e9;
+}

@@ -17,7 +17,8 @@ import { Backoff } from "../../shared/backoff.ts";
 import type { Logger } from "../../shared/log.ts";
 import type { MetricBatch } from "../../shared/metric.ts";
 import { capturedLogger, FakeClock } from "./helpers.ts";
-import { rec } from "./spool/helpers.ts";
+import type { SpoolFs } from "../../agent/spool/spool_fs.ts";
+import { rec, recordingFs } from "./spool/helpers.ts";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
 
@@ -92,6 +93,8 @@ interface RigOptions {
   baseMs?: number;
   onSleep?: (ms: number) => void | Promise<void>;
   logger?: Logger;
+  /** The spool's file system (default: the real one). */
+  fs?: SpoolFs;
 }
 
 async function rig(o: RigOptions) {
@@ -100,7 +103,7 @@ async function rig(o: RigOptions) {
   const captured = capturedLogger(o.clock?.now);
   const logger = o.logger ?? captured.logger;
   const now = o.clock?.now ?? Date.now;
-  const fs = denoSpoolFs();
+  const fs = o.fs ?? denoSpoolFs();
   const openSpool = () =>
     Spool.open({ dir: `${dir}/spool`, fs, maxBytes: 8 << 20, now, logger, counters });
   const spool = await openSpool();
@@ -217,6 +220,28 @@ Deno.test("delivery: 500, 503, 408, 429 and a refused connection are retried wit
     const warns = r.lines.filter((l) => l.level === "warn");
     assert.equal(warns.length, 1, "one warning, not one per attempt");
     assert.ok(r.lines.some((l) => l.msg === "server reachable again; delivering what is spooled"));
+  } finally {
+    await fake.down();
+    await r.cleanup();
+  }
+});
+
+Deno.test("delivery: a failed request makes its batch durable (fdatasync) before it waits; a delivered one never is", async () => {
+  const fake = await FakeIngest.start();
+  fake.reply = (n) => n === 1 ? Response.json({ error: "later" }, { status: 503 }) : undefined;
+  const rfs = recordingFs();
+  const segmentSyncs = () => rfs.seen().filter((c) => /^sync \d+\.seg$/.test(c));
+  const r = await rig({ url: fake.url, clock: new FakeClock(), fs: rfs.fs });
+  try {
+    r.start();
+    await r.spool.append(rec(1)); // delivered at once
+    await r.until(() => fake.ids.size === 1);
+    assert.deepEqual(segmentSyncs(), [], "the steady state pays no fdatasync");
+    await r.spool.append(rec(2)); // 503, then delivered on the retry
+    await r.until(() => fake.ids.size === 2);
+    await r.stop();
+    assert.deepEqual(segmentSyncs(), ["sync 00000000000000000001.seg"]);
+    assert.deepEqual(fake.requests.map((q) => q.id), ["h-1-1", "h-1-2", "h-1-2"]);
   } finally {
     await fake.down();
     await r.cleanup();
