@@ -8,7 +8,10 @@ import type { Counters } from "./counters.ts";
 import { errorMessage } from "./errors.ts";
 import type { Sleep } from "./sleep.ts";
 
-/** Where collected batches go; `push` resolves once the batch is spooled (see the spool's fsync policy). */
+/**
+ * Where collected batches go; `push` resolves once the batch is written to the spool: it
+ * survives a crash of the agent, and is fdatasync'ed once it has to wait (spool.ts).
+ */
 export interface BatchSink {
   push(batch: MetricBatch): Promise<void>;
 }

@@ -248,8 +248,15 @@ export class DeliveryLoop {
         counters.inc("send_failures_total", {
           reason: outcome.unauthorized ? "unauthorized" : outcome.status ? "status" : "network",
         });
-        // The batch has to wait: make it durable (the spool defers fdatasync until then).
-        await spool.syncPending();
+        // The batch has to wait: make it durable (the spool defers fdatasync until then). A
+        // failure leaves it written (it survives all but a machine crash): said, and go on.
+        await spool.syncPending().catch((e) => {
+          counters.inc("spool_sync_errors_total");
+          logger.error("spool: could not fdatasync batches that wait", {
+            ...fields,
+            error: errorMessage(e),
+          });
+        });
         if (outcome.notStored) await spool.release(claim);
         return outcome;
     }

@@ -39,7 +39,10 @@ export interface OutgoingLogBatch {
   payload: Uint8Array;
 }
 
-/** Where batches go; `push` resolves once the batch is spooled (see the spool's fsync policy). */
+/**
+ * Where batches go; `push` resolves once the batch is written to the spool: it survives a
+ * crash of the agent, and is fdatasync'ed once it has to wait (spool.ts).
+ */
 export interface LogSink {
   push(batch: OutgoingLogBatch): Promise<void>;
 }

@@ -115,6 +115,22 @@ export function denoSpoolFs(): SpoolFs {
         file.close();
       }
     },
+    syncFile(path) {
+      return settle(() => {
+        let file: Deno.FsFile;
+        try {
+          file = Deno.openSync(path, { read: true });
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) return;
+          throw e;
+        }
+        try {
+          file.syncDataSync();
+        } finally {
+          file.close();
+        }
+      });
+    },
     remove(path) {
       try {
         Deno.removeSync(path);

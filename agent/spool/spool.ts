@@ -21,12 +21,14 @@
  *   it resolves, which also makes every earlier frame durable;
  * - a failed delivery attempt syncs what is unsynced (`syncPending()`, called by the
  *   delivery loop), as do a segment that is full and `close()` while records are pending.
- * Only the newest record can be pending and unsynced, and only when it was appended alone,
- * so every claim written to the checkpoint (below) names synced records. A checkpoint that
+ * Opening syncs every segment that holds pending records (the agent that wrote them may
+ * have died before it could). So only the newest record can be pending and unsynced, and only
+ * when it was appended alone: every claim written to the checkpoint (below) names synced
+ * records. A checkpoint that
  * reaches the disk ahead of the frames it acknowledges (writeback order is the kernel's)
  * is harmless: the next seq is counted past it at open, and those records were delivered.
  * So in the steady state, where each batch is acknowledged a few milliseconds after it is
- * appended, no fdatasync is paid at all; what a machine crash can take is the one batch whose
+ * appended, a tick pays no fdatasync (only a segment's rotation does, once per segment); what a machine crash can take is the one batch whose
  * first request is in flight (at most SEND_TIMEOUT, or one interval), which the server
  * usually holds already; every batch that waits for a server that is away is durable.
  * ("always" syncs every append, "never" none: for benchmarks that compare.)
@@ -212,6 +214,8 @@ export class Spool {
   #index = new Map<number, Entry>();
   /** The segment appended to; `unsynced` while it holds frames not yet fdatasync'ed. */
   #active: { segment: Segment; file: AppendFile; unsynced: boolean } | null = null;
+  /** Closed segments that may hold unsynced frames (an append whose sync and cut both failed). */
+  #unsyncedClosed = new Set<string>();
   #nextSeq = 1;
   #merged: MergedClaim | null = null;
   #pending = 0;
@@ -303,6 +307,7 @@ export class Spool {
         await fs.remove(path);
         continue;
       }
+      let pendingHere = false;
       const segment: Segment = {
         name,
         firstSeq: scan.frames[0].record.seq,
@@ -333,7 +338,11 @@ export class Spool {
         segment.entries.push(entry);
         this.#index.set(r.seq, entry);
         if (!done) this.#countPending(entry, 1);
+        if (!done) pendingHere = true;
       }
+      // The agent that wrote it may have died (kill -9) before syncing what now waits: these
+      // records wait, so they are made durable now (one fdatasync per such segment per open).
+      if (pendingHere) await fs.syncFile(path);
       lastSeq = scan.frames.at(-1)!.record.seq;
       this.#segments.push(segment);
       this.#totalBytes += size;
@@ -455,12 +464,21 @@ export class Spool {
     await this.#log!.write(this.#checkpoint(), claim);
   }
 
-  /** fdatasync of the active segment when it holds unsynced frames. */
+  /** fdatasync of the active segment when it holds unsynced frames, and of any closed one. */
   async #syncActive(): Promise<void> {
     const active = this.#active;
-    if (!active?.unsynced) return;
-    await active.file.sync();
-    active.unsynced = false;
+    if (active?.unsynced) {
+      await active.file.sync();
+      active.unsynced = false;
+    }
+    await this.#syncClosed();
+  }
+
+  async #syncClosed(): Promise<void> {
+    for (const path of [...this.#unsyncedClosed]) {
+      await this.#o.fs.syncFile(path);
+      this.#unsyncedClosed.delete(path);
+    }
   }
 
   /**
@@ -581,20 +599,30 @@ export class Spool {
     }
     const active = this.#active;
     const { segment, file } = active;
+    const policy = this.#o.appendSync;
     try {
       await file.write(frame);
-      const policy = this.#o.appendSync;
       // Deferred: a record appended while others wait will wait too, so it is synced now
       // (with every frame before it); one appended alone goes at once and is synced only
       // if its request fails (syncPending).
       if (policy === "always" || (policy === "deferred" && !solo)) {
         await file.sync();
         active.unsynced = false;
+        await this.#syncClosed();
       } else if (policy === "deferred") active.unsynced = true;
     } catch (e) {
-      // Never append after a partial frame: cut it off, and start a new segment next time.
+      // Never append after a partial frame: cut it off (truncate syncs, which also makes the
+      // frames before it durable), and start a new segment next time. Should the cut fail
+      // too, frames of records waiting there may be unsynced: synced when next asked.
       this.#closeActive();
-      await fs.truncate(`${dir}/${segment.name}`, segment.size).catch(() => {});
+      const path = `${dir}/${segment.name}`;
+      await fs.truncate(path, segment.size).catch((cut) => {
+        if (policy !== "never") this.#unsyncedClosed.add(path);
+        logger.error("spool: could not cut a partial record off a segment", {
+          segment: segment.name,
+          error: errorMessage(cut),
+        });
+      });
       throw new Error(`spool: appending batch ${rec.id}: ${errorMessage(e)}`, { cause: e });
     }
     const entry: Entry = {

@@ -33,6 +33,11 @@ export interface SpoolFs {
   truncate(path: string, length: number): Promise<void>;
   /** Removes a file; a missing file is not an error. */
   remove(path: string): Promise<void>;
+  /**
+   * fdatasync of a file by path (data written through any handle); a missing file is not an
+   * error (nothing to sync).
+   */
+  syncFile(path: string): Promise<void>;
   /** fsync of a directory, so created and removed names survive a power loss. */
   syncDir(path: string): Promise<void>;
   /** The size of a file in bytes. */

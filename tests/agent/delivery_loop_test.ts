@@ -235,13 +235,36 @@ Deno.test("delivery: a failed request makes its batch durable (fdatasync) before
   try {
     r.start();
     await r.spool.append(rec(1)); // delivered at once
-    await r.until(() => fake.ids.size === 1);
+    // Acknowledged, not just received: rec(2) must be appended alone (nothing pending).
+    await r.until(() => r.counters.get("batches_delivered_total") === 1 && !r.spool.hasPending);
     assert.deepEqual(segmentSyncs(), [], "the steady state pays no fdatasync");
     await r.spool.append(rec(2)); // 503, then delivered on the retry
-    await r.until(() => fake.ids.size === 2);
+    await r.until(() => r.counters.get("batches_delivered_total") === 2);
     await r.stop();
     assert.deepEqual(segmentSyncs(), ["sync 00000000000000000001.seg"]);
     assert.deepEqual(fake.requests.map((q) => q.id), ["h-1-1", "h-1-2", "h-1-2"]);
+  } finally {
+    await fake.down();
+    await r.cleanup();
+  }
+});
+
+Deno.test("delivery: an fdatasync that fails after a failed request is logged and counted; delivery goes on", async () => {
+  const fake = await FakeIngest.start();
+  fake.reply = (n) => n === 0 ? Response.json({ error: "later" }, { status: 503 }) : undefined;
+  const rfs = recordingFs();
+  const r = await rig({ url: fake.url, clock: new FakeClock(), fs: rfs.fs });
+  try {
+    rfs.failSync("00000000000000000001.seg");
+    await r.spool.append(rec(1)); // alone: unsynced; its 503 asks for the failing sync
+    r.start();
+    await r.until(() => r.counters.get("batches_delivered_total") === 1);
+    await r.stop();
+    assert.equal(r.counters.get("spool_sync_errors_total"), 1);
+    const line = r.lines.find((l) => l.msg === "spool: could not fdatasync batches that wait");
+    assert.equal(line?.level, "error");
+    assert.match(String(line?.error), /injected: fdatasync/);
+    assert.deepEqual(fake.requests.map((q) => q.id), ["h-1-1", "h-1-1"]);
   } finally {
     await fake.down();
     await r.cleanup();

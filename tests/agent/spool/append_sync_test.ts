@@ -133,11 +133,13 @@ Deno.test('append sync: "always" syncs every append, "never" none (benchmark ref
 // ------------------------------------------------------------ a simulated machine crash
 
 /**
- * The real SpoolFs, remembering how much of each file the last sync made durable
- * (`writeAtomic` and `truncate` sync; an opened file's existing bytes count as durable).
- * `crash()` freezes that record (later syncs, e.g. by `close()`, no longer count);
- * `applyCrash()` then cuts each file back to it, as a power loss that lost every unsynced
- * page would, and returns the files it cut.
+ * The real SpoolFs (or `inner`), remembering how much of each file the last sync made
+ * durable (`writeAtomic`, `truncate` and `syncFile` sync; an opened file's existing bytes
+ * count as durable only once synced). `crash()` freezes that record (later syncs, e.g. by
+ * `close()`, no longer count) and `thaw()` lets syncs count again (a `kill -9` and a
+ * restart: the page cache kept everything, the disk only what was synced). `applyCrash()`
+ * then cuts each file back to its durable size, as a power loss that lost every unsynced
+ * page would, and returns the names of the files it cut.
  */
 function crashFs(inner: SpoolFs = denoSpoolFs()) {
   const durable = new Map<string, number>();
@@ -148,9 +150,10 @@ function crashFs(inner: SpoolFs = denoSpoolFs()) {
   const fs: SpoolFs = {
     ...inner,
     async openAppend(path): Promise<AppendFile> {
+      const existed = await Deno.stat(path).then(() => true, () => false);
       const file = await inner.openAppend(path);
       let size = await inner.size(path);
-      mark(path, size);
+      if (!existed) mark(path, 0);
       return {
         async write(data) {
           await file.write(data);
@@ -171,10 +174,16 @@ function crashFs(inner: SpoolFs = denoSpoolFs()) {
       await inner.truncate(path, length);
       mark(path, length);
     },
+    async syncFile(path) {
+      await inner.syncFile(path);
+      const stat = await Deno.stat(path).catch(() => null);
+      if (stat) mark(path, stat.size);
+    },
   };
   return {
     fs,
     crash: () => void (frozen = true),
+    thaw: () => void (frozen = false),
     async applyCrash(keep: (path: string) => boolean = () => false): Promise<string[]> {
       const cut: string[] = [];
       for (const [path, size] of durable) {
@@ -190,30 +199,50 @@ function crashFs(inner: SpoolFs = denoSpoolFs()) {
   };
 }
 
-Deno.test("machine crash during an outage: every batch that waited survives", async () => {
+/** A spool on a crashFs, healthy for three batches (appended, sent, acknowledged, unsynced). */
+async function crashRig(appendSync?: AppendSync) {
   const cfs = crashFs();
-  const t = await spoolDir({ fs: cfs.fs });
-  try {
-    const spool = await t.open();
-    // Healthy for a while: appended, sent, acknowledged, never synced.
-    for (let n = 1; n <= 3; n++) {
-      await spool.append(rec(n));
-      await deliverLive(spool);
-    }
-    // The server goes away: batch 4's request fails (the delivery loop then syncs), and
-    // batches 5 and 6 are appended while 4 waits.
-    await spool.append(rec(4));
-    const { live } = await spool.claimLive(0);
-    await spool.syncPending();
-    await spool.release(live!);
-    await spool.append(rec(5));
-    await spool.append(rec(6));
+  const t = await spoolDir({ fs: cfs.fs, ...(appendSync ? { appendSync } : {}) });
+  const spool = await t.open();
+  for (let n = 1; n <= 3; n++) {
+    await spool.append(rec(n));
+    await deliverLive(spool);
+  }
+  /** The machine dies now: `spool` is closed without its syncs counting, the files cut. */
+  const powerLoss = async (keep?: (path: string) => boolean) => {
     cfs.crash();
     await spool.close();
-    await cfs.applyCrash();
+    return await cfs.applyCrash(keep);
+  };
+  return { cfs, t, spool, powerLoss };
+}
+
+Deno.test("machine crash right after a failed request: the batch that now waits survives", async () => {
+  const { t, spool, powerLoss } = await crashRig();
+  try {
+    await spool.append(rec(4));
+    const { live } = await spool.claimLive(0);
+    await spool.syncPending(); // what the delivery loop does when the request fails
+    await spool.release(live!);
+    await powerLoss();
     const reopened = await t.open();
-    // 4–6 waited, so they are there; 1–3 too, since acknowledgements are never synced: they
-    // are resent under their own ids, which the server de-duplicates.
+    // 4 waited, so it is there; 1–3 too, since acknowledgements are never synced: they are
+    // resent under their own ids, which the server de-duplicates.
+    assert.deepEqual(await pendingIds(reopened), ["h-1-1", "h-1-2", "h-1-3", "h-1-4"]);
+    await reopened.close();
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("machine crash during an outage: batches appended while others wait survive", async () => {
+  const { t, spool, powerLoss } = await crashRig();
+  try {
+    await spool.append(rec(4)); // its request is in flight: unsynced
+    await spool.append(rec(5)); // appended while 4 waits: synced, 4 with it
+    await spool.append(rec(6));
+    await powerLoss();
+    const reopened = await t.open();
     assert.deepEqual(await pendingIds(reopened), [
       "h-1-1",
       "h-1-2",
@@ -230,18 +259,10 @@ Deno.test("machine crash during an outage: every batch that waited survives", as
 
 Deno.test('machine crash in the steady state: only the batch in flight can be lost ("always" keeps it)', async () => {
   for (const appendSync of ["deferred", "always"] as const) {
-    const cfs = crashFs();
-    const t = await spoolDir({ fs: cfs.fs, appendSync });
+    const { t, spool, powerLoss } = await crashRig(appendSync);
     try {
-      const spool = await t.open();
-      for (let n = 1; n <= 3; n++) {
-        await spool.append(rec(n));
-        await deliverLive(spool);
-      }
       await spool.append(rec(4)); // its request is in flight when the machine dies
-      cfs.crash();
-      await spool.close();
-      const cut = await cfs.applyCrash();
+      const cut = await powerLoss();
       const reopened = await t.open();
       if (appendSync === "deferred") {
         assert.deepEqual(cut, ["00000000000000000001.seg", "checkpoint.log"]);
@@ -258,27 +279,83 @@ Deno.test('machine crash in the steady state: only the batch in flight can be lo
   }
 });
 
-Deno.test("machine crash with the checkpoint on disk ahead of the frames: new batches are not taken for acknowledged", async () => {
-  const cfs = crashFs();
-  const t = await spoolDir({ fs: cfs.fs });
+Deno.test("kill -9, restart while the server is away, then a machine crash: the batch from before the kill survives", async () => {
+  const { cfs, t, spool } = await crashRig();
   try {
-    const spool = await t.open();
-    for (let n = 1; n <= 3; n++) {
-      await spool.append(rec(n));
-      await deliverLive(spool);
-    }
-    cfs.crash();
+    await spool.append(rec(4)); // in flight, unsynced, when the agent is killed
+    cfs.crash(); // kill -9: the page cache keeps everything, close() below syncs nothing real
     await spool.close();
-    // The kernel happened to write checkpoint.log back, not the segment.
-    const cut = await cfs.applyCrash((path) => path.endsWith("checkpoint.log"));
-    assert.deepEqual(cut, ["00000000000000000001.seg"]);
+    cfs.thaw();
+    const restarted = await t.open(); // finds 4 pending: syncs its segment
+    await restarted.append(rec(5)); // a new segment, synced since 4 waits
+    const cut = await (async () => {
+      cfs.crash();
+      await restarted.close();
+      return await cfs.applyCrash();
+    })();
+    assert.ok(!cut.includes("00000000000000000001.seg"), `cut: ${cut.join(", ")}`);
     const reopened = await t.open();
-    assert.equal(reopened.stats().pendingRecords, 0);
-    await reopened.append(rec(7));
-    const { live } = await reopened.claimLive(0);
-    assert.deepEqual(idsOf(live!.records), ["h-1-7"], "seq counted past the acknowledged 3");
+    const ids = await pendingIds(reopened);
+    assert.deepEqual(ids.filter((id) => id === "h-1-4" || id === "h-1-5"), ["h-1-4", "h-1-5"]);
     await reopened.close();
   } finally {
     await t.cleanup();
+  }
+});
+
+Deno.test("machine crash with the checkpoint on disk ahead of the frames: new batches are not taken for acknowledged", async () => {
+  const { t, powerLoss } = await crashRig();
+  try {
+    // The kernel happened to write checkpoint.log back, not the segment.
+    const cut = await powerLoss((path) => path.endsWith("checkpoint.log"));
+    assert.deepEqual(cut, ["00000000000000000001.seg"]);
+    let reopened = await t.open();
+    assert.equal(reopened.stats().pendingRecords, 0);
+    assert.deepEqual(await reopened.append(rec(7)), { seq: 4 }, "counted past the acknowledged 3");
+    await reopened.close();
+    reopened = await t.open();
+    assert.deepEqual(await pendingIds(reopened), ["h-1-7"]);
+    await reopened.close();
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("a failed fdatasync on append: the record is refused, the one before stays durable (the cut syncs, or a later sync does)", async () => {
+  for (const cutFails of [false, true]) {
+    const rfs = recordingFs();
+    const cfs = crashFs(rfs.fs);
+    const t = await spoolDir({ fs: cfs.fs });
+    try {
+      const spool = await t.open();
+      await spool.append(rec(1)); // alone: unsynced
+      rfs.failSync("00000000000000000001.seg");
+      if (cutFails) rfs.failTruncate("00000000000000000001.seg");
+      await assert.rejects(
+        spool.append(rec(2)),
+        /spool: appending batch h-1-2: injected: fdatasync/,
+      );
+      rfs.reset();
+      await spool.syncPending();
+      assert.deepEqual(
+        rfs.seen(),
+        cutFails ? ["syncFile 00000000000000000001.seg"] : [],
+        "a segment whose cut failed is synced when next asked",
+      );
+      cfs.crash();
+      await spool.close();
+      await cfs.applyCrash();
+      const reopened = await t.open();
+      const ids = await pendingIds(reopened);
+      assert.equal(ids[0], "h-1-1", `batch 1 survives (cut ${cutFails ? "failed" : "worked"})`);
+      assert.equal(
+        ids.includes("h-1-2"),
+        cutFails,
+        "batch 2 only where its frame could not be cut",
+      );
+      await reopened.close();
+    } finally {
+      await t.cleanup();
+    }
   }
 });

@@ -74,11 +74,14 @@ export interface FsCall {
 /**
  * The real SpoolFs, recording every call (`writeAtomic`, `syncDir`, …, and `write`/`sync`/
  * `close` on appended files) by file name. `failWrite(name)` makes the next append to that
- * file write half its data, then throw (a full disk mid-write).
+ * file write half its data, then throw (a full disk mid-write); `failSync(name)` and
+ * `failTruncate(name)` make the next sync of an appended file, or cut of a file, throw.
  */
 export function recordingFs(inner: SpoolFs = denoSpoolFs()) {
   const calls: FsCall[] = [];
   const failing = new Set<string>();
+  const failingSync = new Set<string>();
+  const failingTruncate = new Set<string>();
   const base = (path: string) => path.slice(path.lastIndexOf("/") + 1);
   const note = (op: string, path: string) => calls.push({ op, name: base(path) });
   const fs: SpoolFs = {
@@ -98,12 +101,25 @@ export function recordingFs(inner: SpoolFs = denoSpoolFs()) {
           }
           return file.write(data);
         },
-        sync: () => (note("sync", p), file.sync()),
+        sync: () => {
+          note("sync", p);
+          if (failingSync.delete(base(p))) {
+            return Promise.reject(new Error("injected: fdatasync: input/output error"));
+          }
+          return file.sync();
+        },
         close: () => (note("close", p), file.close()),
       };
     },
     writeAtomic: (p, d, o) => (note("writeAtomic", p), inner.writeAtomic(p, d, o)),
-    truncate: (p, l) => (note("truncate", p), inner.truncate(p, l)),
+    truncate: (p, l) => {
+      note("truncate", p);
+      if (failingTruncate.delete(base(p))) {
+        return Promise.reject(new Error("injected: ftruncate: input/output error"));
+      }
+      return inner.truncate(p, l);
+    },
+    syncFile: (p) => (note("syncFile", p), inner.syncFile(p)),
     remove: (p) => (note("remove", p), inner.remove(p)),
     syncDir: (p) => (note("syncDir", p), inner.syncDir(p)),
     size: (p) => (note("size", p), inner.size(p)),
@@ -116,6 +132,8 @@ export function recordingFs(inner: SpoolFs = denoSpoolFs()) {
     seen: () => calls.map((c) => `${c.op} ${c.name}`),
     reset: () => void calls.splice(0),
     failWrite: (name: string) => void failing.add(name),
+    failSync: (name: string) => void failingSync.add(name),
+    failTruncate: (name: string) => void failingTruncate.add(name),
   };
 }
 
