@@ -16,9 +16,8 @@
  *    /proc/<pid>/stat, which the kernel keeps exactly too (exited threads included) but prints
  *    in 10 ms units: over 600 s at about 0.9 s/h that is 15 units, ±7 %. When a thread exited
  *    in the window, or the two disagree by more than 25 ms, utime + stime is used and the
- *    row says so. Not `perf stat`: attaching its
- *    counters adds to every context switch of the measured process, and measured here it
- *    inflated the agent's CPU by about 20 %. RSS is the median of /proc/<pid>/status VmRSS
+ *    row says so. Not `perf stat`: attaching its counters adds to every context switch of
+ *    the measured process, and measured here it inflated the agent's CPU by about 20 %. RSS is the median of /proc/<pid>/status VmRSS
  *    every 5 s. A second agent at a 1 s interval over the same window gives the cost of one
  *    tick, and an idle Deno process (bench/lib/idle_process.ts, the agent's flags, one empty
  *    10 s interval timer) gives the floor: what being awake every 10 s costs on this machine
@@ -99,6 +98,9 @@ function openSpool(dir: string, appendSync: AppendSync = "deferred") {
   });
 }
 
+/** The agent's gzip engine (libz, else node:zlib), opened once. */
+const agentGzip = openGzipSync().gzipSync;
+
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
@@ -133,7 +135,6 @@ async function drainRate(): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "bench-spool-" });
   let spool = await openSpool(dir, "never");
   const start = Date.now() - 3600_000;
-  const { gzipSync } = openGzipSync(); // the agent's engine (libz, else node:zlib)
   const n = 8640; // one day at 10 s
   let bytes = 0;
   for (let i = 0; i < n; i++) {
@@ -149,7 +150,7 @@ async function drainRate(): Promise<void> {
   let gz = 0;
   while (spool.hasPending) {
     const { head } = await spool.claimRound(LIMITS, Infinity);
-    gz += (await gzip(metricRequestBody(head!), gzipSync)).length;
+    gz += (await gzip(metricRequestBody(head!), agentGzip)).length;
     await spool.complete(head!);
     requests++;
   }
@@ -198,7 +199,7 @@ async function backlogDelivery(): Promise<void> {
       fetch,
       timeoutMs: 10_000,
       now: Date.now,
-      gzipSync: openGzipSync().gzipSync,
+      gzipSync: agentGzip,
     }),
     requestBody: metricRequestBody,
     rejected: await RejectedStore.open({
@@ -272,12 +273,10 @@ function cpuBetween(a: Usage, b: Usage): { seconds: number; source: string } {
         `of /proc/<pid>/stat, in 10 ms units, agree: ${stat.toFixed(2)} s`,
     };
   }
-  return {
-    seconds: stat,
-    source: `utime+stime of /proc/<pid>/stat, printed in 10 ms units${
-      exact === null ? "; a thread exited, so the exact sum is not whole" : ""
-    }${exact !== null ? `; threads' exact sum ${exact.toFixed(3)} s disagreed` : ""}`,
-  };
+  const why = exact === null
+    ? "the threads' exact sum is not whole (a thread exited, or a task was unreadable)"
+    : `threads' exact sum ${exact.toFixed(3)} s disagreed`;
+  return { seconds: stat, source: `utime+stime of /proc/<pid>/stat, in 10 ms units; ${why}` };
 }
 
 /** The `deno run` arguments of the `agent` task, so the bench measures what operators run. */

@@ -21,19 +21,29 @@ function dirOf(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
-function syncDir(path: string): Promise<void> {
-  try {
-    const dir = Deno.openSync(path, { read: true });
+/**
+ * fsync of a directory or file by path (`dataOnly`: fdatasync); with `missingOk`, a path
+ * that does not exist has nothing to sync.
+ */
+function syncPath(path: string, dataOnly = false, missingOk = false): Promise<void> {
+  return settle(() => {
+    let file: Deno.FsFile;
     try {
-      dir.syncSync();
-    } finally {
-      dir.close();
+      file = Deno.openSync(path, { read: true });
+    } catch (e) {
+      if (missingOk && e instanceof Deno.errors.NotFound) return;
+      throw e;
     }
-    return Promise.resolve();
-  } catch (e) {
-    return Promise.reject(e);
-  }
+    try {
+      if (dataOnly) file.syncDataSync();
+      else file.syncSync();
+    } finally {
+      file.close();
+    }
+  });
 }
+
+const syncDir = (path: string) => syncPath(path);
 
 /** Runs a synchronous call as a settled promise (errors become rejections). */
 function settle<T>(fn: () => T): Promise<T> {
@@ -115,22 +125,7 @@ export function denoSpoolFs(): SpoolFs {
         file.close();
       }
     },
-    syncFile(path) {
-      return settle(() => {
-        let file: Deno.FsFile;
-        try {
-          file = Deno.openSync(path, { read: true });
-        } catch (e) {
-          if (e instanceof Deno.errors.NotFound) return;
-          throw e;
-        }
-        try {
-          file.syncDataSync();
-        } finally {
-          file.close();
-        }
-      });
-    },
+    syncFile: (path) => syncPath(path, true, true),
     remove(path) {
       try {
         Deno.removeSync(path);

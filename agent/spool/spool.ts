@@ -20,18 +20,20 @@
  * - an append while other records are pending (the server is away or slow) is synced before
  *   it resolves, which also makes every earlier frame durable;
  * - a failed delivery attempt syncs what is unsynced (`syncPending()`, called by the
- *   delivery loop), as do a segment that is full and `close()` while records are pending.
- * Opening syncs every segment that holds pending records (the agent that wrote them may
- * have died before it could). So only the newest record can be pending and unsynced, and only
- * when it was appended alone: every claim written to the checkpoint (below) names synced
- * records. A checkpoint that
- * reaches the disk ahead of the frames it acknowledges (writeback order is the kernel's)
- * is harmless: the next seq is counted past it at open, and those records were delivered.
- * So in the steady state, where each batch is acknowledged a few milliseconds after it is
- * appended, a tick pays no fdatasync (only a segment's rotation does, once per segment); what a machine crash can take is the one batch whose
- * first request is in flight (at most SEND_TIMEOUT, or one interval), which the server
- * usually holds already; every batch that waits for a server that is away is durable.
- * ("always" syncs every append, "never" none: for benchmarks that compare.)
+ *   delivery loop), as do a segment that is full and `close()` while records are pending;
+ * - opening syncs every segment that holds pending records (the agent that wrote them may
+ *   have died before it could).
+ * So only the newest record can be pending and unsynced, and only when it was appended
+ * alone: every claim written to the checkpoint (below) names synced records. A checkpoint
+ * that reaches the disk ahead of the frames it acknowledges (writeback order is the
+ * kernel's) is harmless: the next seq is counted past it at open, and those records were
+ * delivered. In the steady state, where each batch is acknowledged a few milliseconds after
+ * it is appended, a tick pays no fdatasync (only a segment's rotation does); what a machine
+ * crash can take is the one batch whose first request is in flight (at most SEND_TIMEOUT,
+ * or one interval), which the server usually holds already; every batch that waits for a
+ * server that is away is durable. ("always" syncs every append, "never" none: for
+ * benchmarks that compare.)
+ *
  * The checkpoint is advanced only once the server has answered 2xx (or
  * refused the batch for good), and written as one frame appended to `checkpoint.log`:
  * - before every request that claims records (a merge, a solo mark, a split), and at open:
@@ -307,7 +309,6 @@ export class Spool {
         await fs.remove(path);
         continue;
       }
-      let pendingHere = false;
       const segment: Segment = {
         name,
         firstSeq: scan.frames[0].record.seq,
@@ -338,11 +339,10 @@ export class Spool {
         segment.entries.push(entry);
         this.#index.set(r.seq, entry);
         if (!done) this.#countPending(entry, 1);
-        if (!done) pendingHere = true;
       }
       // The agent that wrote it may have died (kill -9) before syncing what now waits: these
       // records wait, so they are made durable now (one fdatasync per such segment per open).
-      if (pendingHere) await fs.syncFile(path);
+      if (segment.pending > 0) await fs.syncFile(path);
       lastSeq = scan.frames.at(-1)!.record.seq;
       this.#segments.push(segment);
       this.#totalBytes += size;
@@ -464,17 +464,13 @@ export class Spool {
     await this.#log!.write(this.#checkpoint(), claim);
   }
 
-  /** fdatasync of the active segment when it holds unsynced frames, and of any closed one. */
-  async #syncActive(): Promise<void> {
+  /** fdatasync of every segment holding unsynced frames: the active one, and closed ones. */
+  async #syncUnsynced(): Promise<void> {
     const active = this.#active;
     if (active?.unsynced) {
       await active.file.sync();
       active.unsynced = false;
     }
-    await this.#syncClosed();
-  }
-
-  async #syncClosed(): Promise<void> {
     for (const path of [...this.#unsyncedClosed]) {
       await this.#o.fs.syncFile(path);
       this.#unsyncedClosed.delete(path);
@@ -487,7 +483,7 @@ export class Spool {
    * wait for the server never waits unsynced.
    */
   syncPending(): Promise<void> {
-    return this.#exclusive(() => this.#pending > 0 ? this.#syncActive() : Promise.resolve());
+    return this.#exclusive(() => this.#pending > 0 ? this.#syncUnsynced() : Promise.resolve());
   }
 
   async #removeFinishedSegments(): Promise<void> {
@@ -578,7 +574,7 @@ export class Spool {
     if (this.#active && this.#active.segment.size + frame.length > segmentBytes) {
       // A full segment is never appended to again: it closes durable, so a machine crash
       // can tear only the newest segment's end.
-      await this.#syncActive();
+      await this.#syncUnsynced();
       this.#closeActive();
     }
     if (!this.#active) {
@@ -602,14 +598,11 @@ export class Spool {
     const policy = this.#o.appendSync;
     try {
       await file.write(frame);
+      if (policy !== "never") active.unsynced = true;
       // Deferred: a record appended while others wait will wait too, so it is synced now
       // (with every frame before it); one appended alone goes at once and is synced only
       // if its request fails (syncPending).
-      if (policy === "always" || (policy === "deferred" && !solo)) {
-        await file.sync();
-        active.unsynced = false;
-        await this.#syncClosed();
-      } else if (policy === "deferred") active.unsynced = true;
+      if (policy === "always" || (policy === "deferred" && !solo)) await this.#syncUnsynced();
     } catch (e) {
       // Never append after a partial frame: cut it off (truncate syncs, which also makes the
       // frames before it durable), and start a new segment next time. Should the cut fail
@@ -925,7 +918,7 @@ export class Spool {
   close(): Promise<void> {
     return this.#exclusive(async () => {
       if (this.#pending > 0) {
-        await this.#syncActive().catch((e) =>
+        await this.#syncUnsynced().catch((e) =>
           this.#o.logger.error("spool: could not sync pending batches at close", {
             error: errorMessage(e),
             pending_batches: this.#pending,

@@ -226,13 +226,34 @@ Deno.test("delivery: 500, 503, 408, 429 and a refused connection are retried wit
   }
 });
 
-Deno.test("delivery: a failed request makes its batch durable (fdatasync) before it waits; a delivered one never is", async () => {
+/**
+ * Runs `fn` with a fake server answering request number `failing` (from 0) with 503 and a
+ * rig whose spool's file system records its calls (fake time).
+ */
+async function withOne503(
+  failing: number,
+  fn: (
+    r: Awaited<ReturnType<typeof rig>>,
+    rfs: ReturnType<typeof recordingFs>,
+    fake: FakeIngest,
+  ) => Promise<void>,
+): Promise<void> {
   const fake = await FakeIngest.start();
-  fake.reply = (n) => n === 1 ? Response.json({ error: "later" }, { status: 503 }) : undefined;
+  fake.reply = (n) =>
+    n === failing ? Response.json({ error: "later" }, { status: 503 }) : undefined;
   const rfs = recordingFs();
-  const segmentSyncs = () => rfs.seen().filter((c) => /^sync \d+\.seg$/.test(c));
   const r = await rig({ url: fake.url, clock: new FakeClock(), fs: rfs.fs });
   try {
+    await fn(r, rfs, fake);
+  } finally {
+    await fake.down();
+    await r.cleanup();
+  }
+}
+
+Deno.test("delivery: a failed request makes its batch durable (fdatasync) before it waits; a delivered one never is", async () => {
+  await withOne503(1, async (r, rfs, fake) => {
+    const segmentSyncs = () => rfs.seen().filter((c) => /^sync \d+\.seg$/.test(c));
     r.start();
     await r.spool.append(rec(1)); // delivered at once
     // Acknowledged, not just received: rec(2) must be appended alone (nothing pending).
@@ -243,18 +264,11 @@ Deno.test("delivery: a failed request makes its batch durable (fdatasync) before
     await r.stop();
     assert.deepEqual(segmentSyncs(), ["sync 00000000000000000001.seg"]);
     assert.deepEqual(fake.requests.map((q) => q.id), ["h-1-1", "h-1-2", "h-1-2"]);
-  } finally {
-    await fake.down();
-    await r.cleanup();
-  }
+  });
 });
 
 Deno.test("delivery: an fdatasync that fails after a failed request is logged and counted; delivery goes on", async () => {
-  const fake = await FakeIngest.start();
-  fake.reply = (n) => n === 0 ? Response.json({ error: "later" }, { status: 503 }) : undefined;
-  const rfs = recordingFs();
-  const r = await rig({ url: fake.url, clock: new FakeClock(), fs: rfs.fs });
-  try {
+  await withOne503(0, async (r, rfs, fake) => {
     rfs.failSync("00000000000000000001.seg");
     await r.spool.append(rec(1)); // alone: unsynced; its 503 asks for the failing sync
     r.start();
@@ -265,10 +279,7 @@ Deno.test("delivery: an fdatasync that fails after a failed request is logged an
     assert.equal(line?.level, "error");
     assert.match(String(line?.error), /injected: fdatasync/);
     assert.deepEqual(fake.requests.map((q) => q.id), ["h-1-1", "h-1-1"]);
-  } finally {
-    await fake.down();
-    await r.cleanup();
-  }
+  });
 });
 
 Deno.test("delivery: backoff arithmetic with a fixed random source: 1 s doubling to 60 s, ±25 %", async () => {

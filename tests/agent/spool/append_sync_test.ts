@@ -199,135 +199,136 @@ function crashFs(inner: SpoolFs = denoSpoolFs()) {
   };
 }
 
-/** A spool on a crashFs, healthy for three batches (appended, sent, acknowledged, unsynced). */
-async function crashRig(appendSync?: AppendSync) {
-  const cfs = crashFs();
-  const t = await spoolDir({ fs: cfs.fs, ...(appendSync ? { appendSync } : {}) });
-  const spool = await t.open();
-  for (let n = 1; n <= 3; n++) {
-    await spool.append(rec(n));
-    await deliverLive(spool);
+/**
+ * Runs `fn` on a spool on a crashFs (over `inner`, default the real fs), after `healthy`
+ * batches appended, sent and acknowledged, unsynced (default 3); removes the directory after.
+ */
+async function withCrashRig(
+  fn: (rig: CrashRig) => Promise<void>,
+  opts: { appendSync?: AppendSync; inner?: SpoolFs; healthy?: number } = {},
+): Promise<void> {
+  const cfs = crashFs(opts.inner);
+  const t = await spoolDir({
+    fs: cfs.fs,
+    ...(opts.appendSync ? { appendSync: opts.appendSync } : {}),
+  });
+  try {
+    const spool = await t.open();
+    for (let n = 1; n <= (opts.healthy ?? 3); n++) {
+      await spool.append(rec(n));
+      await deliverLive(spool);
+    }
+    await fn({
+      spool,
+      async powerLoss(keep, which = spool) {
+        cfs.crash();
+        await which.close();
+        return await cfs.applyCrash(keep);
+      },
+      async killAndRestart() {
+        cfs.crash(); // the page cache keeps everything: close() below syncs nothing real
+        await spool.close();
+        cfs.thaw();
+        return await t.open();
+      },
+      async reopenedIds() {
+        const reopened = await t.open();
+        try {
+          return await pendingIds(reopened);
+        } finally {
+          await reopened.close();
+        }
+      },
+      open: t.open,
+    });
+  } finally {
+    await t.cleanup();
   }
-  /** The machine dies now: `spool` is closed without its syncs counting, the files cut. */
-  const powerLoss = async (keep?: (path: string) => boolean) => {
-    cfs.crash();
-    await spool.close();
-    return await cfs.applyCrash(keep);
-  };
-  return { cfs, t, spool, powerLoss };
+}
+
+interface CrashRig {
+  spool: Spool;
+  /**
+   * The machine dies now: `which` (default `spool`) closes without its syncs counting, and
+   * the files are cut back; returns the names of those cut.
+   */
+  powerLoss(keep?: (path: string) => boolean, which?: Spool): Promise<string[]>;
+  /** `kill -9` of the agent holding `spool` and a restart: the spool reopened. */
+  killAndRestart(): Promise<Spool>;
+  /** The batch ids pending after a reopen, delivered as the delivery loop would. */
+  reopenedIds(): Promise<string[]>;
+  open(): Promise<Spool>;
 }
 
 Deno.test("machine crash right after a failed request: the batch that now waits survives", async () => {
-  const { t, spool, powerLoss } = await crashRig();
-  try {
+  await withCrashRig(async ({ spool, powerLoss, reopenedIds }) => {
     await spool.append(rec(4));
     const { live } = await spool.claimLive(0);
     await spool.syncPending(); // what the delivery loop does when the request fails
     await spool.release(live!);
     await powerLoss();
-    const reopened = await t.open();
     // 4 waited, so it is there; 1–3 too, since acknowledgements are never synced: they are
     // resent under their own ids, which the server de-duplicates.
-    assert.deepEqual(await pendingIds(reopened), ["h-1-1", "h-1-2", "h-1-3", "h-1-4"]);
-    await reopened.close();
-  } finally {
-    await t.cleanup();
-  }
+    assert.deepEqual(await reopenedIds(), ["h-1-1", "h-1-2", "h-1-3", "h-1-4"]);
+  });
 });
 
 Deno.test("machine crash during an outage: batches appended while others wait survive", async () => {
-  const { t, spool, powerLoss } = await crashRig();
-  try {
+  await withCrashRig(async ({ spool, powerLoss, reopenedIds }) => {
     await spool.append(rec(4)); // its request is in flight: unsynced
     await spool.append(rec(5)); // appended while 4 waits: synced, 4 with it
     await spool.append(rec(6));
     await powerLoss();
-    const reopened = await t.open();
-    assert.deepEqual(await pendingIds(reopened), [
-      "h-1-1",
-      "h-1-2",
-      "h-1-3",
-      "h-1-4",
-      "h-1-5",
-      "h-1-6",
-    ]);
-    await reopened.close();
-  } finally {
-    await t.cleanup();
-  }
+    assert.deepEqual(await reopenedIds(), ["h-1-1", "h-1-2", "h-1-3", "h-1-4", "h-1-5", "h-1-6"]);
+  });
 });
 
 Deno.test('machine crash in the steady state: only the batch in flight can be lost ("always" keeps it)', async () => {
   for (const appendSync of ["deferred", "always"] as const) {
-    const { t, spool, powerLoss } = await crashRig(appendSync);
-    try {
+    await withCrashRig(async ({ spool, powerLoss, reopenedIds }) => {
       await spool.append(rec(4)); // its request is in flight when the machine dies
       const cut = await powerLoss();
-      const reopened = await t.open();
       if (appendSync === "deferred") {
         assert.deepEqual(cut, ["00000000000000000001.seg", "checkpoint.log"]);
-        assert.equal(reopened.stats().pendingRecords, 0, "batch 4 was in flight, unsynced");
+        assert.deepEqual(await reopenedIds(), [], "batch 4 was in flight, unsynced");
       } else {
         // Acknowledgements are never synced: 1–3 are resent (the server de-duplicates), and 4.
         assert.deepEqual(cut, ["checkpoint.log"]);
-        assert.deepEqual(await pendingIds(reopened), ["h-1-1", "h-1-2", "h-1-3", "h-1-4"]);
+        assert.deepEqual(await reopenedIds(), ["h-1-1", "h-1-2", "h-1-3", "h-1-4"]);
       }
-      await reopened.close();
-    } finally {
-      await t.cleanup();
-    }
+    }, { appendSync });
   }
 });
 
 Deno.test("kill -9, restart while the server is away, then a machine crash: the batch from before the kill survives", async () => {
-  const { cfs, t, spool } = await crashRig();
-  try {
+  await withCrashRig(async ({ spool, killAndRestart, powerLoss, reopenedIds }) => {
     await spool.append(rec(4)); // in flight, unsynced, when the agent is killed
-    cfs.crash(); // kill -9: the page cache keeps everything, close() below syncs nothing real
-    await spool.close();
-    cfs.thaw();
-    const restarted = await t.open(); // finds 4 pending: syncs its segment
+    const restarted = await killAndRestart(); // finds 4 pending: syncs its segment
     await restarted.append(rec(5)); // a new segment, synced since 4 waits
-    const cut = await (async () => {
-      cfs.crash();
-      await restarted.close();
-      return await cfs.applyCrash();
-    })();
+    const cut = await powerLoss(undefined, restarted);
     assert.ok(!cut.includes("00000000000000000001.seg"), `cut: ${cut.join(", ")}`);
-    const reopened = await t.open();
-    const ids = await pendingIds(reopened);
+    const ids = await reopenedIds();
     assert.deepEqual(ids.filter((id) => id === "h-1-4" || id === "h-1-5"), ["h-1-4", "h-1-5"]);
-    await reopened.close();
-  } finally {
-    await t.cleanup();
-  }
+  });
 });
 
 Deno.test("machine crash with the checkpoint on disk ahead of the frames: new batches are not taken for acknowledged", async () => {
-  const { t, powerLoss } = await crashRig();
-  try {
+  await withCrashRig(async ({ powerLoss, open, reopenedIds }) => {
     // The kernel happened to write checkpoint.log back, not the segment.
     const cut = await powerLoss((path) => path.endsWith("checkpoint.log"));
     assert.deepEqual(cut, ["00000000000000000001.seg"]);
-    let reopened = await t.open();
+    const reopened = await open();
     assert.equal(reopened.stats().pendingRecords, 0);
     assert.deepEqual(await reopened.append(rec(7)), { seq: 4 }, "counted past the acknowledged 3");
     await reopened.close();
-    reopened = await t.open();
-    assert.deepEqual(await pendingIds(reopened), ["h-1-7"]);
-    await reopened.close();
-  } finally {
-    await t.cleanup();
-  }
+    assert.deepEqual(await reopenedIds(), ["h-1-7"]);
+  });
 });
 
 Deno.test("a failed fdatasync on append: the record is refused, the one before stays durable (the cut syncs, or a later sync does)", async () => {
   for (const cutFails of [false, true]) {
     const rfs = recordingFs();
-    const cfs = crashFs(rfs.fs);
-    const t = await spoolDir({ fs: cfs.fs });
-    try {
-      const spool = await t.open();
+    await withCrashRig(async ({ spool, powerLoss, reopenedIds }) => {
       await spool.append(rec(1)); // alone: unsynced
       rfs.failSync("00000000000000000001.seg");
       if (cutFails) rfs.failTruncate("00000000000000000001.seg");
@@ -342,20 +343,14 @@ Deno.test("a failed fdatasync on append: the record is refused, the one before s
         cutFails ? ["syncFile 00000000000000000001.seg"] : [],
         "a segment whose cut failed is synced when next asked",
       );
-      cfs.crash();
-      await spool.close();
-      await cfs.applyCrash();
-      const reopened = await t.open();
-      const ids = await pendingIds(reopened);
+      await powerLoss();
+      const ids = await reopenedIds();
       assert.equal(ids[0], "h-1-1", `batch 1 survives (cut ${cutFails ? "failed" : "worked"})`);
       assert.equal(
         ids.includes("h-1-2"),
         cutFails,
         "batch 2 only where its frame could not be cut",
       );
-      await reopened.close();
-    } finally {
-      await t.cleanup();
-    }
+    }, { inner: rfs.fs, healthy: 0 });
   }
 });
